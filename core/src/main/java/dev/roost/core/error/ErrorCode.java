@@ -1,0 +1,56 @@
+package dev.roost.core.error;
+
+/**
+ * Stable error codes. A code never changes meaning once released; clients and scripts
+ * match on it. Each code carries the HTTP status it is answered with and a short title.
+ */
+public enum ErrorCode {
+    // Request shape
+    MALFORMED_BODY(400, "The request body could not be parsed"),
+    VALIDATION_FAILED(400, "The request is not valid"),
+    UNSUPPORTED_MEDIA_TYPE(415, "Unsupported content type"),
+    BODY_TOO_LARGE(413, "The request body is too large"),
+    METHOD_NOT_ALLOWED(405, "Method not allowed"),
+
+    // Manifests and policy
+    MANIFEST_INVALID(422, "The manifest is not valid"),
+    POLICY_VIOLATION(422, "The manifest breaks a policy rule"),
+    UNSAFE_OVERRIDE_FORBIDDEN(403, "Your role may not override policy rules"),
+    QUOTA_EXCEEDED(422, "The workspace plan does not allow this"),
+    TEMPLATE_PARAMETER_INVALID(422, "A template parameter is missing or not valid"),
+
+    // Authentication and authorisation
+    UNAUTHENTICATED(401, "Authentication required"),
+    INVALID_CREDENTIALS(401, "Wrong username or password"),
+    TOKEN_INVALID(401, "The token is not valid"),
+    TOKEN_EXPIRED(401, "The token has expired"),
+    REFRESH_TOKEN_REUSED(401, "The refresh token was already used; its session is revoked"),
+    FORBIDDEN(403, "You are not allowed to do this"),
+    RATE_LIMITED(429, "Too many requests"),
+
+    // Resources
+    NOT_FOUND(404, "Not found"),
+    ALREADY_EXISTS(409, "Already exists"),
+    CONFLICT(409, "The resource changed or is in a state that does not allow this"),
+    IDEMPOTENCY_KEY_REUSED(422, "The idempotency key was used for a different request"),
+
+    // Server side
+    UNAVAILABLE(503, "The service is not ready"),
+    INTERNAL(500, "Internal error");
+
+    private final int httpStatus;
+    private final String title;
+
+    ErrorCode(int httpStatus, String title) {
+        this.httpStatus = httpStatus;
+        this.title = title;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public String title() {
+        return title;
+    }
+}
