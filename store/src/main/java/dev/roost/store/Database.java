@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Duration;
-import java.util.function.Function;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Roost's PostgreSQL: a connection pool, migrations, and units of work. Every mutation runs in
- * {@link #transaction(Function)} so it is committed whole or not at all, together with its
+ * {@link #transaction(SessionWork)} so it is committed whole or not at all, together with its
  * audit entry.
  */
 public final class Database implements AutoCloseable {
@@ -73,13 +72,24 @@ public final class Database implements AutoCloseable {
     }
 
     /** Runs {@code work} in one READ COMMITTED transaction; rolls back on any exception. */
-    public <T> T transaction(Function<Session, T> work) {
-        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, handle -> work.apply(new Session(handle)));
+    public <T, X extends Exception> T transaction(SessionWork<T, X> work) throws X {
+        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, handle -> work.run(new Session(handle)));
     }
 
     /** Runs read-only {@code work} on one connection in autocommit mode. */
-    public <T> T read(Function<Session, T> work) {
-        return jdbi.withHandle(handle -> work.apply(new Session(handle)));
+    public <T, X extends Exception> T read(SessionWork<T, X> work) throws X {
+        return jdbi.withHandle(handle -> work.run(new Session(handle)));
+    }
+
+    /** Work done with a session; may throw a checked exception, which is passed through after rollback. */
+    @FunctionalInterface
+    public interface SessionWork<T, X extends Exception> {
+        T run(Session session) throws X;
+    }
+
+    /** Opens an autocommit session for reads; the caller closes it. */
+    public Session open() {
+        return new Session(jdbi.open());
     }
 
     /** True when a trivial query answers within the pool's connection timeout. */

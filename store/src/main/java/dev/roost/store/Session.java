@@ -15,8 +15,9 @@ import org.jdbi.v3.core.Handle;
 /**
  * One connection's worth of work: inside {@link Database#transaction} everything done through
  * the repositories here commits or rolls back together. Confined to the thread that opened it.
+ * A session from {@link Database#open()} runs in autocommit mode and must be closed.
  */
-public final class Session {
+public final class Session implements AutoCloseable {
     private final Handle handle;
 
     Session(Handle handle) {
@@ -62,5 +63,11 @@ public final class Session {
 
     public Handle handle() {
         return handle;
+    }
+
+    /** Returns the connection to the pool. Only for sessions from {@link Database#open()}. */
+    @Override
+    public void close() {
+        handle.close();
     }
 }

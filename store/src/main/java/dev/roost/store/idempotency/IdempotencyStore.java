@@ -28,7 +28,7 @@ public final class IdempotencyStore {
      */
     public void lock(String principal, String key) {
         handle.createUpdate("SELECT pg_advisory_xact_lock(hashtextextended(:k, 7))")
-                .bind("k", principal + "\u0000" + key).execute();
+                .bind("k", principal + "\n" + key).execute();
     }
 
     public Optional<StoredResponse> find(String principal, String key) {

@@ -62,6 +62,14 @@ public final class TestPostgres {
         return Database.connect(new ConnectionSettings(urlOf(name), user, null, 8));
     }
 
+    /** A JDBC URL (user included) of a new, migrated, empty database, for starting a whole server on it. */
+    public String newDatabaseUrl() {
+        String name = "roost_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+        execute("CREATE DATABASE " + name + " TEMPLATE " + TEMPLATE);
+        String url = urlOf(name);
+        return url.contains("user=") ? url : url + (url.contains("?") ? "&" : "?") + "user=" + user;
+    }
+
     /** Settings for a new empty (not migrated) database, for tests of migration itself. */
     public ConnectionSettings newEmptyDatabase() {
         String name = "roost_empty_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();

@@ -1,0 +1,175 @@
+package dev.roost.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.roost.server.auth.AccessTokens;
+import dev.roost.server.auth.AuthRoutes;
+import dev.roost.server.auth.Authenticator;
+import dev.roost.server.auth.LoginRateLimiter;
+import dev.roost.server.auth.PasswordHasher;
+import dev.roost.server.auth.SessionTokens;
+import dev.roost.server.bootstrap.FirstStart;
+import dev.roost.server.config.RoostConfig;
+import dev.roost.server.home.RoostHome;
+import dev.roost.server.http.ApiRoute;
+import dev.roost.server.http.HttpApi;
+import dev.roost.server.http.OpenApiDocument;
+import dev.roost.server.maintenance.ExpiredRecordsSweeper;
+import dev.roost.server.system.Readiness;
+import dev.roost.server.system.SystemRoutes;
+import dev.roost.store.ConnectionSettings;
+import dev.roost.store.Database;
+import dev.roost.store.EmbeddedDatabase;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds every part of the server from its configuration, in order,
+ * and stops them in reverse. Following {@code new} from here reaches every class.
+ */
+public final class RoostServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RoostServer.class);
+
+    private final RoostConfig config;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final Readiness readiness = new Readiness();
+    private RoostHome home;
+    private Database database;
+    private HttpApi http;
+    private FirstStart.Outcome firstStart;
+    private final AtomicReference<Boolean> closed = new AtomicReference<>(false);
+
+    private RoostServer(RoostConfig config) {
+        this.config = requireNonNull(config, "config is null");
+    }
+
+    public static RoostServer start(RoostConfig config) {
+        RoostServer server = new RoostServer(config);
+        try {
+            server.startParts();
+            return server;
+        } catch (RuntimeException | IOException e) {
+            server.close();
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new java.io.UncheckedIOException(e.getMessage(), (IOException) e);
+        }
+    }
+
+    private void startParts() throws IOException {
+        long t0 = System.nanoTime();
+        Clock clock = Clock.systemUTC();
+        home = RoostHome.open(config.home());
+        closeables.add(home);
+
+        ConnectionSettings settings;
+        if (config.databaseUrl() != null) {
+            settings = ConnectionSettings.fromUrl(config.databaseUrl(), config.databasePoolSize());
+            log.info("Using external PostgreSQL at {}", settings.redactedUrl());
+        } else {
+            EmbeddedDatabase embedded = EmbeddedDatabase.start(home.resolve("postgres"), config.durableEmbeddedDatabase());
+            closeables.add(embedded);
+            settings = embedded.connectionSettings(config.databasePoolSize());
+        }
+        database = Database.connect(settings);
+        closeables.add(database);
+        database.migrate();
+
+        PasswordHasher hasher = new PasswordHasher();
+        firstStart = FirstStart.run(database, home, config.adminUsername(), config.adminPassword(), hasher);
+
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmGcMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ClassLoaderMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        new UptimeMetrics().bindTo(meters);
+
+        AccessTokens accessTokens = new AccessTokens(home.secretKey("keys/jwt-hs256.key", 32), config.accessTokenTtl(), clock);
+        SessionTokens sessionTokens = new SessionTokens(accessTokens, config.refreshTokenTtl(), clock);
+        Authenticator authenticator = new Authenticator(accessTokens, config.metricsToken(), clock);
+        LoginRateLimiter loginLimiter = new LoginRateLimiter(config.loginAttemptsPerMinute(),
+                config.loginAttemptsPerAddressPerMinute());
+
+        List<ApiRoute> routes = new ArrayList<>();
+        AtomicReference<Map<String, Object>> openApi = new AtomicReference<>();
+        routes.addAll(new SystemRoutes(database, meters, readiness, openApi::get, Version.current()).routes());
+        routes.addAll(new AuthRoutes(hasher, sessionTokens, loginLimiter).routes());
+        openApi.set(OpenApiDocument.build(routes, Version.current()));
+
+        http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),
+                config.maxRequestBytes());
+        http.start();
+        closeables.add(http::stop);
+
+        ExpiredRecordsSweeper sweeper = new ExpiredRecordsSweeper(database, clock, Duration.ofHours(1), meters);
+        sweeper.start();
+        closeables.add(sweeper);
+
+        readiness.markStarted();
+        log.info("Roost {} ready at {} in {} ms", Version.current(), url(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    public String url() {
+        String host = config.bindAddress().equals("0.0.0.0") || config.bindAddress().equals("::") ? "127.0.0.1"
+                : config.bindAddress();
+        if (config.publicUrl() != null) {
+            return config.publicUrl();
+        }
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + http.port();
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public FirstStart.Outcome firstStart() {
+        return firstStart;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public HttpApi http() {
+        return http;
+    }
+
+    public RoostConfig config() {
+        return config;
+    }
+
+    /** Stops accepting requests, then stops background work, the pool and the embedded database. */
+    @Override
+    public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        readiness.markStopping();
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                log.warn("Error while stopping {}", closeables.get(i), e);
+            }
+        }
+        log.info("Roost stopped");
+    }
+}

@@ -1,0 +1,179 @@
+package dev.roost.server.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Every setting of the Roost server, with its default. Values come from command-line flags,
+ * then {@code ROOST_*} environment variables, then the defaults below; docs/configuration.md
+ * lists them all. Secrets (the admin password, the metrics token) come only from the
+ * environment, never from flags that would land in shell history.
+ */
+public record RoostConfig(
+        Path home,
+        String bindAddress,
+        int port,
+        String databaseUrl,
+        int databasePoolSize,
+        String adminUsername,
+        String adminPassword,
+        Duration accessTokenTtl,
+        Duration refreshTokenTtl,
+        String metricsToken,
+        long maxRequestBytes,
+        int loginAttemptsPerMinute,
+        int loginAttemptsPerAddressPerMinute,
+        String publicUrl,
+        boolean durableEmbeddedDatabase) {
+
+    public static final int DEFAULT_PORT = 7070;
+
+    public RoostConfig {
+        requireNonNull(home, "home is null");
+        requireNonNull(bindAddress, "bindAddress is null");
+        requireNonNull(adminUsername, "adminUsername is null");
+        requireNonNull(accessTokenTtl, "accessTokenTtl is null");
+        requireNonNull(refreshTokenTtl, "refreshTokenTtl is null");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+        }
+        if (databasePoolSize < 2) {
+            throw new IllegalArgumentException("the database pool needs at least 2 connections");
+        }
+    }
+
+    /** The configuration from environment variables and defaults; flags override with the {@code with*} methods. */
+    public static RoostConfig fromEnvironment(Map<String, String> env) {
+        String home = env.getOrDefault("ROOST_HOME", System.getProperty("user.home") + "/.roost");
+        return new RoostConfig(
+                Path.of(home).toAbsolutePath(),
+                env.getOrDefault("ROOST_BIND", "127.0.0.1"),
+                parseInt(env, "ROOST_PORT", DEFAULT_PORT),
+                blankToNull(env.get("ROOST_DATABASE_URL")),
+                parseInt(env, "ROOST_DB_POOL_SIZE", 16),
+                env.getOrDefault("ROOST_ADMIN_USERNAME", "admin"),
+                blankToNull(env.get("ROOST_ADMIN_PASSWORD")),
+                parseDuration(env, "ROOST_ACCESS_TOKEN_TTL", Duration.ofMinutes(15)),
+                parseDuration(env, "ROOST_REFRESH_TOKEN_TTL", Duration.ofDays(30)),
+                blankToNull(env.get("ROOST_METRICS_TOKEN")),
+                parseInt(env, "ROOST_MAX_REQUEST_BYTES", 1024 * 1024),
+                parseInt(env, "ROOST_LOGIN_ATTEMPTS_PER_MINUTE", 10),
+                parseInt(env, "ROOST_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", 30),
+                blankToNull(env.get("ROOST_PUBLIC_URL")),
+                true);
+    }
+
+    public RoostConfig withHome(Path value) {
+        return new RoostConfig(value.toAbsolutePath(), bindAddress, port, databaseUrl, databasePoolSize, adminUsername,
+                adminPassword, accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
+                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase);
+    }
+
+    public RoostConfig withBindAddress(String value) {
+        return new RoostConfig(home, value, port, databaseUrl, databasePoolSize, adminUsername, adminPassword, accessTokenTtl,
+                refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
+                publicUrl, durableEmbeddedDatabase);
+    }
+
+    public RoostConfig withPort(int value) {
+        return new RoostConfig(home, bindAddress, value, databaseUrl, databasePoolSize, adminUsername, adminPassword,
+                accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
+                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase);
+    }
+
+    public RoostConfig withDatabaseUrl(String value) {
+        return new RoostConfig(home, bindAddress, port, value, databasePoolSize, adminUsername, adminPassword, accessTokenTtl,
+                refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
+                publicUrl, durableEmbeddedDatabase);
+    }
+
+    public RoostConfig withAdminPassword(String value) {
+        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, value, accessTokenTtl,
+                refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
+                publicUrl, durableEmbeddedDatabase);
+    }
+
+    public RoostConfig withMetricsToken(String value) {
+        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
+                accessTokenTtl, refreshTokenTtl, value, maxRequestBytes, loginAttemptsPerMinute,
+                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase);
+    }
+
+    public RoostConfig withAccessTokenTtl(Duration value) {
+        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword, value,
+                refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
+                publicUrl, durableEmbeddedDatabase);
+    }
+
+    public RoostConfig withLoginAttemptsPerMinute(int perAccount, int perAddress) {
+        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
+                accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, perAccount, perAddress, publicUrl,
+                durableEmbeddedDatabase);
+    }
+
+    /** Test-only: an embedded database without fsync. */
+    public RoostConfig withDurableEmbeddedDatabase(boolean value) {
+        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
+                accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
+                loginAttemptsPerAddressPerMinute, publicUrl, value);
+    }
+
+    @Override
+    public String toString() {
+        return "RoostConfig[home=" + home + ", bind=" + bindAddress + ":" + port + ", database="
+                + (databaseUrl == null ? "embedded" : "external") + "]"; // no secrets
+    }
+
+    private static final Pattern DURATION = Pattern.compile("^(\\d{1,9})(ms|s|m|h|d)$");
+
+    /** Parses {@code 90s}, {@code 15m}, {@code 12h}, {@code 30d}, {@code 500ms}. */
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("a duration looks like 90s, 15m, 12h or 30d, got '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
+            default -> throw new IllegalStateException("unreachable");
+        };
+    }
+
+    private static Duration parseDuration(Map<String, String> env, String name, Duration fallback) {
+        String value = blankToNull(env.get(name));
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return parseDuration(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage());
+        }
+    }
+
+    private static int parseInt(Map<String, String> env, String name, int fallback) {
+        String value = blankToNull(env.get(name));
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got '" + value + "'");
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.roost.server.http;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.roost.core.workspace.Role;
+
+/**
+ * Who may call a route. Every route declares exactly one rule; {@link HttpApi} enforces it
+ * before the handler runs, and the route-by-role test checks each one.
+ */
+public sealed interface Access {
+    /** No authentication: health probes and login only. */
+    record Public() implements Access {
+    }
+
+    /** Any signed-in user or API token. */
+    record Authenticated() implements Access {
+    }
+
+    /** A server admin: users, plans, templates, all workspaces. */
+    record ServerAdmin() implements Access {
+    }
+
+    /** A server admin, or a request carrying the configured metrics token. */
+    record MetricsReader() implements Access {
+    }
+
+    /**
+     * A member of the workspace named by the {@code {ws}} path parameter holding at least
+     * {@code minimum}; a server admin counts as OWNER. Non-members get 404, so a workspace's
+     * existence is not disclosed to other tenants.
+     */
+    record WorkspaceRole(Role minimum) implements Access {
+        public WorkspaceRole {
+            requireNonNull(minimum, "minimum is null");
+        }
+    }
+
+    Access PUBLIC = new Public();
+    Access AUTHENTICATED = new Authenticated();
+    Access SERVER_ADMIN = new ServerAdmin();
+    Access METRICS = new MetricsReader();
+
+    static Access workspace(Role minimum) {
+        return new WorkspaceRole(minimum);
+    }
+
+    /** A short human description, used in the OpenAPI document and in 403 answers. */
+    default String describe() {
+        return switch (this) {
+            case Public p -> "public";
+            case Authenticated a -> "any authenticated user";
+            case ServerAdmin s -> "server admin";
+            case MetricsReader m -> "server admin or metrics token";
+            case WorkspaceRole w -> "workspace role " + w.minimum() + " or higher";
+        };
+    }
+}

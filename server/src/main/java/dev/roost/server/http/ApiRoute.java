@@ -1,0 +1,75 @@
+package dev.roost.server.http;
+
+import static java.util.Objects.requireNonNull;
+
+import io.javalin.http.HandlerType;
+
+/**
+ * One HTTP route of the API: method, path (Javalin syntax, {@code {name}} for parameters),
+ * the access rule, a one-line summary for the OpenAPI document, the handler, and optionally
+ * the request and response body types (records) the document describes.
+ */
+public record ApiRoute(
+        HandlerType method,
+        String path,
+        Access access,
+        String summary,
+        ApiHandler handler,
+        Class<?> requestType,
+        Class<?> responseType,
+        boolean responseIsList) {
+
+    public ApiRoute {
+        requireNonNull(method, "method is null");
+        requireNonNull(path, "path is null");
+        requireNonNull(access, "access is null");
+        requireNonNull(summary, "summary is null");
+        requireNonNull(handler, "handler is null");
+        if (access instanceof Access.WorkspaceRole && !path.contains("{ws}")) {
+            throw new IllegalArgumentException("workspace-scoped route needs a {ws} path parameter: " + path);
+        }
+    }
+
+    /** POST, PUT, PATCH and DELETE change state: they run in one transaction with their audit entry. */
+    public boolean mutating() {
+        return method == HandlerType.POST || method == HandlerType.PUT || method == HandlerType.PATCH
+                || method == HandlerType.DELETE;
+    }
+
+    /** "METHOD /path", the key the route-by-role test and the logs use. */
+    public String key() {
+        return method.name() + " " + path;
+    }
+
+    public static ApiRoute get(String path, Access access, String summary, ApiHandler handler) {
+        return new ApiRoute(HandlerType.GET, path, access, summary, handler, null, null, false);
+    }
+
+    public static ApiRoute post(String path, Access access, String summary, ApiHandler handler) {
+        return new ApiRoute(HandlerType.POST, path, access, summary, handler, null, null, false);
+    }
+
+    public static ApiRoute put(String path, Access access, String summary, ApiHandler handler) {
+        return new ApiRoute(HandlerType.PUT, path, access, summary, handler, null, null, false);
+    }
+
+    public static ApiRoute patch(String path, Access access, String summary, ApiHandler handler) {
+        return new ApiRoute(HandlerType.PATCH, path, access, summary, handler, null, null, false);
+    }
+
+    public static ApiRoute delete(String path, Access access, String summary, ApiHandler handler) {
+        return new ApiRoute(HandlerType.DELETE, path, access, summary, handler, null, null, false);
+    }
+
+    public ApiRoute accepts(Class<?> type) {
+        return new ApiRoute(method, path, access, summary, handler, type, responseType, responseIsList);
+    }
+
+    public ApiRoute returns(Class<?> type) {
+        return new ApiRoute(method, path, access, summary, handler, requestType, type, false);
+    }
+
+    public ApiRoute returnsListOf(Class<?> type) {
+        return new ApiRoute(method, path, access, summary, handler, requestType, type, true);
+    }
+}

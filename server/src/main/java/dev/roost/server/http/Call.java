@@ -1,0 +1,206 @@
+package dev.roost.server.http;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.roost.core.audit.AuditEvent;
+import dev.roost.core.error.ErrorCode;
+import dev.roost.core.error.FieldError;
+import dev.roost.core.error.RoostException;
+import dev.roost.core.workspace.Role;
+import dev.roost.core.workspace.Workspace;
+import dev.roost.store.Session;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * One API request as a handler sees it: who calls, the workspace and role the access rule
+ * resolved, the request's parameters and body, the database session (inside the request's
+ * transaction for mutations) and the audit log. Confined to the request thread.
+ */
+public final class Call {
+    private final Context ctx;
+    private final ApiRoute route;
+    private final Principal principal;
+    private final String requestId;
+    private final Supplier<Session> session;
+    private final Workspace workspace;
+    private final Role role;
+    private final Clock clock;
+    private byte[] body;
+
+    Call(Context ctx, ApiRoute route, Principal principal, String requestId, Supplier<Session> session,
+            Workspace workspace, Role role, Clock clock) {
+        this.ctx = requireNonNull(ctx, "ctx is null");
+        this.route = requireNonNull(route, "route is null");
+        this.principal = principal;
+        this.requestId = requireNonNull(requestId, "requestId is null");
+        this.session = requireNonNull(session, "session is null");
+        this.workspace = workspace;
+        this.role = role;
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    /** The caller; routes with {@link Access.Public} have none and must not ask. */
+    public Principal principal() {
+        if (principal == null) {
+            throw new RoostException(ErrorCode.UNAUTHENTICATED, "Sign in first.");
+        }
+        return principal;
+    }
+
+    public Optional<Principal> optionalPrincipal() {
+        return Optional.ofNullable(principal);
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The workspace of a workspace-scoped route. */
+    public Workspace workspace() {
+        if (workspace == null) {
+            throw new IllegalStateException("route " + route.key() + " is not workspace-scoped");
+        }
+        return workspace;
+    }
+
+    /** The caller's role in {@link #workspace()}; a server admin who is no member counts as OWNER. */
+    public Role role() {
+        if (role == null) {
+            throw new IllegalStateException("route " + route.key() + " is not workspace-scoped");
+        }
+        return role;
+    }
+
+    public Session session() {
+        return session.get();
+    }
+
+    public Instant now() {
+        return clock.instant();
+    }
+
+    public String path(String name) {
+        return ctx.pathParam(name);
+    }
+
+    public Optional<String> query(String name) {
+        String value = ctx.queryParam(name);
+        return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    public int queryInt(String name, int defaultValue, int min, int max) {
+        Optional<String> raw = query(name);
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            int value = Integer.parseInt(raw.get());
+            if (value < min || value > max) {
+                throw badQuery(name, "must be between " + min + " and " + max);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw badQuery(name, "must be a whole number");
+        }
+    }
+
+    public Optional<Instant> queryInstant(String name) {
+        Optional<String> raw = query(name);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(raw.get()));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw badQuery(name, "must be an ISO-8601 time such as 2026-01-31T12:00:00Z");
+        }
+    }
+
+    public static RoostException badQuery(String name, String message) {
+        return new RoostException(ErrorCode.VALIDATION_FAILED, "Query parameter " + name + " " + message + ".",
+                List.of(new FieldError("/query/" + name, message)));
+    }
+
+    public String header(String name) {
+        return ctx.header(name);
+    }
+
+    public String contentType() {
+        return ctx.contentType();
+    }
+
+    /** The raw body (bounded by the server's maximum request size). */
+    public byte[] bodyBytes() {
+        if (body == null) {
+            body = ctx.bodyAsBytes();
+        }
+        return body;
+    }
+
+    public String bodyText() {
+        return new String(bodyBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The body as a JSON object of {@code type}; unknown fields and wrong types are 400 with pointers. */
+    public <T> T body(Class<T> type) {
+        requireJson();
+        return Json.decode(bodyBytes(), type);
+    }
+
+    /** The body as {@code type}, or {@code fallback} when there is no body at all. */
+    public <T> T bodyOr(Class<T> type, T fallback) {
+        if (bodyBytes().length == 0) {
+            return fallback;
+        }
+        return body(type);
+    }
+
+    private void requireJson() {
+        String type = ctx.contentType();
+        if (type != null && !type.isBlank() && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")
+                && bodyBytes().length > 0) {
+            throw new RoostException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                    "Send this request as application/json (got " + Json.abbreviate(type) + ").");
+        }
+    }
+
+    /**
+     * Writes an audit entry in the request's transaction. {@code details} summarises the change
+     * and must hold no secret values.
+     */
+    public void audit(String action, String resourceType, String resourceId, Map<String, Object> details, List<String> warnings) {
+        if (!route.mutating()) {
+            throw new IllegalStateException("audit entries are written by mutating routes only: " + route.key());
+        }
+        String actor = principal == null ? "anonymous" : principal.actor();
+        session().audit().append(new AuditEvent(actor, action, resourceType, resourceId,
+                workspace == null ? null : workspace.name(), requestId, details, warnings));
+    }
+
+    public void audit(String action, String resourceType, String resourceId, Map<String, Object> details) {
+        audit(action, resourceType, resourceId, details, List.of());
+    }
+
+    /** Audit for actions outside a workspace route that still concern one workspace. */
+    public void auditInWorkspace(String workspaceName, String action, String resourceType, String resourceId,
+            Map<String, Object> details) {
+        String actor = principal == null ? "anonymous" : principal.actor();
+        session().audit().append(new AuditEvent(actor, action, resourceType, resourceId, workspaceName, requestId,
+                details, List.of()));
+    }
+
+    public String ip() {
+        return ctx.ip();
+    }
+
+    /** Direct access for routes that stream (server-sent events) or need the raw exchange. */
+    public Context context() {
+        return ctx;
+    }
+}

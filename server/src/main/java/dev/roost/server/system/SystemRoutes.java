@@ -1,0 +1,60 @@
+package dev.roost.server.system;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.roost.server.http.Access;
+import dev.roost.server.http.ApiRoute;
+import dev.roost.server.http.Call;
+import dev.roost.server.http.Reply;
+import dev.roost.store.Database;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** Health and readiness probes, Prometheus metrics and the OpenAPI document. */
+public final class SystemRoutes {
+    private final Database database;
+    private final PrometheusMeterRegistry prometheus;
+    private final Readiness readiness;
+    private final Supplier<Map<String, Object>> openApi;
+    private final String version;
+
+    public SystemRoutes(Database database, PrometheusMeterRegistry prometheus, Readiness readiness,
+            Supplier<Map<String, Object>> openApi, String version) {
+        this.database = requireNonNull(database, "database is null");
+        this.prometheus = requireNonNull(prometheus, "prometheus is null");
+        this.readiness = requireNonNull(readiness, "readiness is null");
+        this.openApi = requireNonNull(openApi, "openApi is null");
+        this.version = requireNonNull(version, "version is null");
+    }
+
+    public record Health(String status, String version) {
+    }
+
+    public record Ready(String status, Map<String, String> checks) {
+    }
+
+    public List<ApiRoute> routes() {
+        return List.of(
+                ApiRoute.get("/healthz", Access.PUBLIC, "Liveness: the process answers", call -> new Health("alive", version))
+                        .returns(Health.class),
+                ApiRoute.get("/readyz", Access.PUBLIC, "Readiness: the server can serve requests", this::ready)
+                        .returns(Ready.class),
+                ApiRoute.get("/metrics", Access.METRICS, "Prometheus metrics", call ->
+                        Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", prometheus.scrape())),
+                ApiRoute.get("/api/openapi.json", Access.AUTHENTICATED, "This API's OpenAPI 3.1 document",
+                        call -> openApi.get()));
+    }
+
+    private Object ready(Call call) {
+        Map<String, String> checks = new LinkedHashMap<>();
+        boolean started = readiness.started();
+        checks.put("server", started ? "ok" : "starting");
+        boolean db = database.ping();
+        checks.put("database", db ? "ok" : "unreachable");
+        boolean ok = started && db;
+        return Reply.json(ok ? 200 : 503, new Ready(ok ? "ready" : "not ready", checks));
+    }
+}

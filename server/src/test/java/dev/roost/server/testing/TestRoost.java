@@ -1,0 +1,119 @@
+package dev.roost.server.testing;
+
+import dev.roost.core.identity.User;
+import dev.roost.core.workspace.Role;
+import dev.roost.core.workspace.Workspace;
+import dev.roost.server.RoostServer;
+import dev.roost.server.auth.PasswordHasher;
+import dev.roost.server.config.RoostConfig;
+import dev.roost.store.testing.TestPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A whole Roost server for a test: its own fresh database on the shared test PostgreSQL, its
+ * own home directory, a free port, and a server admin {@code admin} with a known password.
+ * Start one per test class ({@code @BeforeAll}) and close it after.
+ */
+public final class TestRoost implements AutoCloseable {
+    public static final String ADMIN = "admin";
+    public static final String ADMIN_PASSWORD = "admin-password-for-tests";
+    /** Cheap Argon2id parameters for fixtures, so creating many users stays fast. */
+    private static final PasswordHasher FAST_HASHER = new PasswordHasher(64, 1, 1);
+
+    private final RoostServer server;
+    private final Path home;
+
+    private TestRoost(RoostServer server, Path home) {
+        this.server = server;
+        this.home = home;
+    }
+
+    public static TestRoost start() {
+        return start(config -> config);
+    }
+
+    /** Starts with a configuration tweak, e.g. {@code c -> c.withLoginAttemptsPerMinute(3, 100)}. */
+    public static TestRoost start(java.util.function.UnaryOperator<RoostConfig> tweak) {
+        try {
+            Path home = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-homes")), "home-");
+            RoostConfig config = RoostConfig.fromEnvironment(Map.of())
+                    .withHome(home)
+                    .withPort(0)
+                    .withDatabaseUrl(TestPostgres.get().newDatabaseUrl())
+                    .withAdminPassword(ADMIN_PASSWORD)
+                    .withLoginAttemptsPerMinute(1000, 1000);
+            return new TestRoost(RoostServer.start(tweak.apply(config)), home);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public RoostServer server() {
+        return server;
+    }
+
+    public String url() {
+        return server.url();
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    /** A client that sends no credentials. */
+    public ApiClient anonymous() {
+        return new ApiClient(url(), null);
+    }
+
+    /** A client signed in as the server admin. */
+    public ApiClient admin() {
+        return login(ADMIN, ADMIN_PASSWORD);
+    }
+
+    public ApiClient login(String username, String password) {
+        ApiClient.Response r = anonymous().post("/api/v1/auth/login", Map.of("username", username, "password", password));
+        if (r.status() != 200) {
+            throw new IllegalStateException("login as " + username + " failed: " + r.status() + " " + r.body());
+        }
+        return new ApiClient(url(), r.json().get("accessToken").asString());
+    }
+
+    /** Creates a user directly in the database (fixture) with password {@code <username>-password}. */
+    public User createUser(String username, boolean serverAdmin) {
+        return server.database().transaction(s -> s.users().create(username, username, FAST_HASHER.hash(password(username)),
+                serverAdmin));
+    }
+
+    public static String password(String username) {
+        return username + "-password";
+    }
+
+    /** Creates a workspace on a plan directly in the database (fixture). */
+    public Workspace createWorkspace(String name, String plan) {
+        return server.database().transaction(s -> s.workspaces().create(name, name, plan, null, Workspace.DEFAULT_ENVIRONMENTS));
+    }
+
+    public void addMember(String workspace, String username, Role role) {
+        server.database().transaction(s -> {
+            Workspace w = s.workspaces().findByName(workspace).orElseThrow();
+            User u = s.users().findByUsername(username).orElseThrow();
+            return s.memberships().put(w.id(), u.id(), role);
+        });
+    }
+
+    /** Creates a user with a role in a workspace and returns a signed-in client for them. */
+    public ApiClient member(String workspace, String username, Role role) {
+        createUser(username, false);
+        addMember(workspace, username, role);
+        return login(username, password(username));
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
