@@ -7,6 +7,9 @@ import dev.roost.store.identity.ApiTokenRepository;
 import dev.roost.store.identity.RefreshTokenRepository;
 import dev.roost.store.identity.UserRepository;
 import dev.roost.store.idempotency.IdempotencyStore;
+import dev.roost.store.instances.InstanceRepository;
+import dev.roost.store.instances.ManifestVersionRepository;
+import dev.roost.store.templates.TemplateRepository;
 import dev.roost.store.workspaces.MembershipRepository;
 import dev.roost.store.workspaces.PlanRepository;
 import dev.roost.store.workspaces.WorkspaceRepository;
@@ -46,6 +49,18 @@ public final class Session implements AutoCloseable {
 
     public MembershipRepository memberships() {
         return new MembershipRepository(handle);
+    }
+
+    public InstanceRepository instances() {
+        return new InstanceRepository(handle);
+    }
+
+    public ManifestVersionRepository manifests() {
+        return new ManifestVersionRepository(handle);
+    }
+
+    public TemplateRepository templates() {
+        return new TemplateRepository(handle);
     }
 
     public AuditLog audit() {

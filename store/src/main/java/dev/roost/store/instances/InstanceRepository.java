@@ -1,0 +1,184 @@
+package dev.roost.store.instances;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.roost.core.instance.DesiredState;
+import dev.roost.core.instance.Instance;
+import dev.roost.core.instance.InstanceStatus;
+import dev.roost.store.Rows;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Instances: identity, requested state, observed status, and a summary of the current
+ * manifest version for fast lists. The manifests themselves live in {@link ManifestVersionRepository}.
+ * Deleting an instance keeps its row and history (soft delete) and frees its name.
+ */
+public final class InstanceRepository {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {
+    };
+    private static final String COLUMNS = """
+            i.id, i.workspace_id, w.name AS workspace_name, i.name, i.environment, i.labels::text AS labels, i.image,
+            i.cpu_millis, i.memory_bytes, i.replicas, i.template, i.current_version, i.desired_state, i.status,
+            i.status_reason, i.restart_count, i.restart_requested_at, i.created_by, i.created_at, i.updated_at""";
+    private static final String FROM = " FROM instances i JOIN workspaces w ON w.id = i.workspace_id ";
+
+    private final Handle handle;
+
+    public InstanceRepository(Handle handle) {
+        this.handle = requireNonNull(handle, "handle is null");
+    }
+
+    /** The fields of an instance that come from its current manifest version. */
+    public record Summary(String environment, Map<String, String> labels, String image, long cpuMillis, long memoryBytes,
+            int replicas, String template) {
+        public Summary {
+            labels = Map.copyOf(labels);
+        }
+    }
+
+    /** What a workspace's live instances use, for quota checks. */
+    public record Usage(int instances, long cpuMillis, long memoryBytes) {
+    }
+
+    public Instance create(UUID workspaceId, String name, Summary summary, String createdBy) {
+        UUID id = UUID.randomUUID();
+        Rows.insertUnique(handle.createUpdate("""
+                        INSERT INTO instances (id, workspace_id, name, environment, labels, image, cpu_millis, memory_bytes,
+                            replicas, template, current_version, desired_state, status, status_reason, created_by)
+                        VALUES (:id, :ws, :name, :environment, CAST(:labels AS jsonb), :image, :cpuMillis, :memoryBytes,
+                            :replicas, :template, 1, 'RUNNING', 'CREATING', 'waiting for a runtime to start it', :createdBy)""")
+                .bind("id", id).bind("ws", workspaceId).bind("name", name)
+                .bindMethods(summary)
+                .bind("labels", JSON.writeValueAsString(summary.labels()))
+                .bind("createdBy", createdBy), "instance " + name);
+        return findById(id).orElseThrow();
+    }
+
+    public Optional<Instance> findById(UUID id) {
+        return handle.createQuery("SELECT " + COLUMNS + FROM + "WHERE i.id = :id")
+                .bind("id", id).map((rs, ctx) -> map(rs)).findOne();
+    }
+
+    /** The live instance with this name. */
+    public Optional<Instance> find(UUID workspaceId, String name) {
+        return handle.createQuery("SELECT " + COLUMNS + FROM + "WHERE i.workspace_id = :ws AND i.name = :name AND i.deleted_at IS NULL")
+                .bind("ws", workspaceId).bind("name", name).map((rs, ctx) -> map(rs)).findOne();
+    }
+
+    /** Like {@link #find} and locks the row until the transaction ends, so changes to one instance are serialised. */
+    public Optional<Instance> findForUpdate(UUID workspaceId, String name) {
+        Optional<UUID> id = handle.createQuery("""
+                        SELECT id FROM instances WHERE workspace_id = :ws AND name = :name AND deleted_at IS NULL FOR UPDATE""")
+                .bind("ws", workspaceId).bind("name", name).mapTo(UUID.class).findOne();
+        return id.flatMap(this::findById);
+    }
+
+    /**
+     * Live instances ordered by name, at most {@code limit}, after the name {@code afterName}
+     * (keyset pagination), filtered by environment and labels when given.
+     */
+    public List<Instance> list(UUID workspaceId, String environment, Map<String, String> labels, String afterName, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + FROM + "WHERE i.workspace_id = :ws AND i.deleted_at IS NULL");
+        if (environment != null) {
+            sql.append(" AND i.environment = :environment");
+        }
+        if (labels != null && !labels.isEmpty()) {
+            sql.append(" AND i.labels @> CAST(:labels AS jsonb)");
+        }
+        if (afterName != null) {
+            sql.append(" AND i.name > :after");
+        }
+        sql.append(" ORDER BY i.name LIMIT :limit");
+        Query q = handle.createQuery(sql.toString())
+                .bind("ws", workspaceId)
+                .bind("environment", environment)
+                .bind("labels", labels == null ? null : JSON.writeValueAsString(labels))
+                .bind("after", afterName)
+                .bind("limit", limit);
+        return q.map((rs, ctx) -> map(rs)).list();
+    }
+
+    public Usage usage(UUID workspaceId, UUID excludeInstanceId) {
+        return handle.createQuery("""
+                        SELECT count(*) AS n, coalesce(sum(cpu_millis * replicas), 0) AS cpu,
+                               coalesce(sum(memory_bytes * replicas), 0) AS mem
+                        FROM instances WHERE workspace_id = :ws AND deleted_at IS NULL
+                          AND (CAST(:exclude AS uuid) IS NULL OR id <> CAST(:exclude AS uuid))""")
+                .bind("ws", workspaceId).bind("exclude", excludeInstanceId)
+                .map((rs, ctx) -> new Usage(rs.getInt("n"), rs.getLong("cpu"), rs.getLong("mem"))).one();
+    }
+
+    public void recordVersion(UUID id, int version, Summary summary) {
+        handle.createUpdate("""
+                        UPDATE instances SET current_version = :version, environment = :environment,
+                            labels = CAST(:labels AS jsonb), image = :image, cpu_millis = :cpuMillis,
+                            memory_bytes = :memoryBytes, replicas = :replicas, template = :template, updated_at = now()
+                        WHERE id = :id""")
+                .bind("id", id).bind("version", version)
+                .bindMethods(summary)
+                .bind("labels", JSON.writeValueAsString(summary.labels()))
+                .execute();
+    }
+
+    public void rename(UUID id, String newName) {
+        Rows.insertUnique(handle.createUpdate("UPDATE instances SET name = :name, updated_at = now() WHERE id = :id")
+                .bind("id", id).bind("name", newName), "instance " + newName);
+    }
+
+    public void setDesiredState(UUID id, DesiredState desired, InstanceStatus status, String reason) {
+        handle.createUpdate("""
+                        UPDATE instances SET desired_state = :desired, status = :status, status_reason = :reason,
+                            updated_at = now() WHERE id = :id""")
+                .bind("id", id).bind("desired", desired.name()).bind("status", status.name()).bind("reason", reason)
+                .execute();
+    }
+
+    public void requestRestart(UUID id, Instant at) {
+        handle.createUpdate("""
+                        UPDATE instances SET restart_requested_at = :at, restart_count = restart_count + 1,
+                            updated_at = now() WHERE id = :id""")
+                .bind("id", id).bind("at", Rows.timestamp(at)).execute();
+    }
+
+    public void markDeleted(UUID id, Instant at) {
+        handle.createUpdate("""
+                        UPDATE instances SET deleted_at = :at, desired_state = 'DELETED', status = 'DELETING',
+                            status_reason = 'deleted', updated_at = now() WHERE id = :id""")
+                .bind("id", id).bind("at", Rows.timestamp(at)).execute();
+    }
+
+    private static Instance map(ResultSet rs) throws SQLException {
+        return new Instance(
+                rs.getObject("id", UUID.class),
+                rs.getObject("workspace_id", UUID.class),
+                rs.getString("workspace_name"),
+                rs.getString("name"),
+                rs.getString("environment"),
+                JSON.readValue(rs.getString("labels"), LABELS),
+                rs.getString("image"),
+                rs.getLong("cpu_millis"),
+                rs.getLong("memory_bytes"),
+                rs.getInt("replicas"),
+                rs.getString("template"),
+                rs.getInt("current_version"),
+                DesiredState.valueOf(rs.getString("desired_state")),
+                InstanceStatus.valueOf(rs.getString("status")),
+                rs.getString("status_reason"),
+                rs.getInt("restart_count"),
+                Rows.instant(rs, "restart_requested_at"),
+                rs.getString("created_by"),
+                Rows.instant(rs, "created_at"),
+                Rows.instant(rs, "updated_at"));
+    }
+}
