@@ -49,20 +49,22 @@ public final class CanonicalForm {
         }
     }
 
-    /** A memory amount in the largest binary unit that divides it exactly, else decimal, else bytes. */
+    /**
+     * A memory amount in its shortest exact notation: a binary unit ({@code 1Gi}), a decimal
+     * unit ({@code 512M}) or plain bytes; binary wins a tie.
+     */
     public static String formatMemory(long bytes) {
         String binary = ResourceQuantity.formatMemory(bytes);
-        if (!binary.equals(Long.toString(bytes)) || bytes == 0) {
-            return binary;
-        }
+        String decimal = Long.toString(bytes);
         String[] units = {"T", "G", "M", "k"};
         long[] sizes = {1_000_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L};
         for (int i = 0; i < units.length; i++) {
             if (bytes >= sizes[i] && bytes % sizes[i] == 0) {
-                return (bytes / sizes[i]) + units[i];
+                decimal = (bytes / sizes[i]) + units[i];
+                break;
             }
         }
-        return Long.toString(bytes);
+        return decimal.length() < binary.length() ? decimal : binary;
     }
 
     /** A copy of {@code node} with object keys sorted at every level. */

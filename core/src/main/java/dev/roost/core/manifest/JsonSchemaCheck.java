@@ -17,6 +17,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -98,9 +99,21 @@ public final class JsonSchemaCheck {
         } catch (ValidationLimitExceededException e) {
             return List.of(new FieldError(Pointers.ROOT, "the document is too complex to check; simplify it"));
         }
+        Set<String> patternFailures = new HashSet<>();
+        for (com.networknt.schema.Error error : raw) {
+            if ("pattern".equals(error.getKeyword())) {
+                patternFailures.add(pointerOf(error.getInstanceLocation()));
+            }
+        }
         Set<FieldError> errors = new LinkedHashSet<>();
         for (com.networknt.schema.Error error : raw) {
-            errors.add(toFieldError(error));
+            String keyword = error.getKeyword();
+            boolean lengthCoveredByPattern = ("minLength".equals(keyword) || "maxLength".equals(keyword))
+                    && patternFailures.contains(pointerOf(error.getInstanceLocation()));
+            if (!lengthCoveredByPattern) {
+                // a failed pattern already explains the form, including its length
+                errors.add(toFieldError(error));
+            }
         }
         List<FieldError> sorted = new ArrayList<>(errors);
         sorted.sort(Comparator.comparing(FieldError::pointer));

@@ -17,7 +17,10 @@ public final class Trees {
         JsonNode parent = root;
         JsonPointer head = path.head();
         if (head != null && !head.matches()) {
-            parent = root.withObject(head);
+            parent = root.at(head);
+            if (parent.isMissingNode()) {
+                parent = root.withObject(head);
+            }
         }
         String last = path.last().getMatchingProperty();
         JsonNode node = toNode(value);
