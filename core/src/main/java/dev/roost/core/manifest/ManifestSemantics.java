@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Checks a bound manifest for what the JSON Schema cannot express: cross-field rules,
@@ -19,14 +20,20 @@ final class ManifestSemantics {
 
     private final AgentManifest manifest;
     private final List<FieldError> errors;
+    private final boolean explicitHealthTimeout;
 
-    private ManifestSemantics(AgentManifest manifest, List<FieldError> errors) {
+    private ManifestSemantics(AgentManifest manifest, List<FieldError> errors, boolean explicitHealthTimeout) {
         this.manifest = manifest;
         this.errors = errors;
+        this.explicitHealthTimeout = explicitHealthTimeout;
     }
 
-    static void check(AgentManifest manifest, List<FieldError> errors) {
-        new ManifestSemantics(manifest, errors).checkAll();
+    /**
+     * @param body the manifest as submitted, consulted only to point at fields the user wrote
+     *     rather than at defaults
+     */
+    static void check(AgentManifest manifest, JsonNode body, List<FieldError> errors) {
+        new ManifestSemantics(manifest, errors, body.at("/spec/health/timeoutSeconds").isNumber()).checkAll();
     }
 
     private void checkAll() {
@@ -139,7 +146,13 @@ final class ManifestSemantics {
                 checkPortRef("/spec/health/http/port", http.port());
             }
             if (health.timeoutSeconds() > health.periodSeconds()) {
-                error("/spec/health/timeoutSeconds", "must not be longer than periodSeconds");
+                // point at whichever of the two the manifest spelled out (one of them was)
+                if (explicitHealthTimeout) {
+                    error("/spec/health/timeoutSeconds", "must not be longer than periodSeconds");
+                } else {
+                    error("/spec/health/periodSeconds", "must not be shorter than timeoutSeconds (default "
+                            + Health.DEFAULT_TIMEOUT_SECONDS + ")");
+                }
             }
         });
         spec.observability().metrics().ifPresent(metrics -> checkPortRef("/spec/observability/metrics/port", metrics.port()));

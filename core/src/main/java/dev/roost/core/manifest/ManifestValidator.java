@@ -33,7 +33,7 @@ public final class ManifestValidator {
             }
             List<FieldError> errors = new ArrayList<>();
             AgentManifest manifest = ManifestBinder.bind(body, errors);
-            ManifestSemantics.check(manifest, errors);
+            ManifestSemantics.check(manifest, body, errors);
             if (!errors.isEmpty()) {
                 throw invalid(errors);
             }
