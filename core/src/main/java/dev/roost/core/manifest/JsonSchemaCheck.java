@@ -5,8 +5,10 @@ import static java.util.Objects.requireNonNull;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SchemaRegistryConfig;
-import com.networknt.schema.SpecificationVersion;
 import com.networknt.schema.ValidationLimitExceededException;
+import com.networknt.schema.dialect.Dialect;
+import com.networknt.schema.dialect.Dialects;
+import com.networknt.schema.keyword.NonValidationKeyword;
 import com.networknt.schema.path.NodePath;
 import com.networknt.schema.path.PathType;
 import dev.roost.core.error.FieldError;
@@ -53,7 +55,12 @@ public final class JsonSchemaCheck {
     private JsonSchemaCheck(String text) {
         this.text = requireNonNull(text, "text is null");
         this.schemaTree = ManifestFormats.json().readTree(text);
-        SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+        // patternErrorMessage is the VS Code extension keyword we also use for our own messages;
+        // declaring it keeps the validator from warning about an unknown keyword.
+        Dialect dialect = Dialect.builder(Dialects.getDraft202012())
+                .keyword(new NonValidationKeyword("patternErrorMessage"))
+                .build();
+        SchemaRegistry registry = SchemaRegistry.withDialect(dialect,
                 builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder()
                         .pathType(PathType.JSON_POINTER)
                         .formatAssertionsEnabled(false)

@@ -133,6 +133,11 @@ public final class ManifestReader {
                     + where(e.getLocation()) + ": " + problem(e));
         } catch (JacksonException e) {
             throw malformed("The body is not valid " + format + " at " + where(e.getLocation()) + ": " + problem(e));
+        } catch (RoostException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            // a parser surprise is still the client's malformed body, never a server error
+            throw malformed("The body could not be parsed as " + format + ".");
         }
     }
 

@@ -45,6 +45,19 @@ public final class TemplateCodec {
     }
 
     public static Template fromTree(JsonNode document) {
+        if (document == null || document.isMissingNode()) {
+            throw invalid(List.of(new FieldError(Pointers.ROOT, "the template is empty")));
+        }
+        try {
+            return checkedTemplate(document);
+        } catch (RoostException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            throw invalid(List.of(new FieldError(Pointers.ROOT, "the template could not be checked; simplify it")));
+        }
+    }
+
+    private static Template checkedTemplate(JsonNode document) {
         List<FieldError> errors = new ArrayList<>(TemplateSchema.check().errors(document));
         if (!errors.isEmpty()) {
             throw invalid(errors);
