@@ -8,7 +8,12 @@ import dev.roost.server.auth.Authenticator;
 import dev.roost.server.auth.LoginRateLimiter;
 import dev.roost.server.auth.PasswordHasher;
 import dev.roost.server.auth.SessionTokens;
+import dev.roost.core.policy.ManifestPolicy;
 import dev.roost.server.bootstrap.FirstStart;
+import dev.roost.server.instances.InstanceRoutes;
+import dev.roost.server.instances.InstanceService;
+import dev.roost.server.system.SchemaRoutes;
+import dev.roost.server.templates.TemplateRoutes;
 import dev.roost.server.config.RoostConfig;
 import dev.roost.server.home.RoostHome;
 import dev.roost.server.http.ApiRoute;
@@ -112,6 +117,10 @@ public final class RoostServer implements AutoCloseable {
         AtomicReference<Map<String, Object>> openApi = new AtomicReference<>();
         routes.addAll(new SystemRoutes(database, meters, readiness, openApi::get, Version.current()).routes());
         routes.addAll(new AuthRoutes(hasher, sessionTokens, loginLimiter).routes());
+        ManifestPolicy policy = ManifestPolicy.standard();
+        routes.addAll(new SchemaRoutes(policy).routes());
+        routes.addAll(new TemplateRoutes().routes());
+        routes.addAll(new InstanceRoutes(new InstanceService(policy)).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
         http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),

@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import dev.roost.core.audit.AuditEvent;
 import dev.roost.core.identity.User;
+import dev.roost.core.template.BuiltInTemplates;
+import dev.roost.core.template.Template;
+import dev.roost.core.template.TemplateCodec;
 import dev.roost.core.workspace.Plan;
 import dev.roost.server.auth.PasswordHasher;
 import dev.roost.server.auth.PasswordPolicy;
@@ -19,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a new installation needs before it can serve: the built-in plans, and a first server
+ * What a new installation needs before it can serve: the built-in plans and templates, and a first server
  * admin whose password comes from {@code ROOST_ADMIN_PASSWORD} or is generated, shown once and
  * written to {@code <home>/initial-admin-password} (mode 0600). Runs on every start and only
  * adds what is missing, so a restart keeps all data and edits.
@@ -52,6 +55,14 @@ public final class FirstStart {
                 if (session.plans().createIfMissing(plan)) {
                     session.audit().append(new AuditEvent("roost", "plan.create", "plan", plan.name(), null, "first-start",
                             Map.of("builtIn", true), List.of()));
+                }
+            }
+            for (Template template : BuiltInTemplates.all()) {
+                if (session.templates().find(template.name()).isEmpty()) {
+                    session.templates().create(template.name(), template.description(), TemplateCodec.toYaml(template), true,
+                            "roost");
+                    session.audit().append(new AuditEvent("roost", "template.create", "template", template.name(), null,
+                            "first-start", Map.of("builtIn", true), List.of()));
                 }
             }
             if (session.users().count() > 0) {
