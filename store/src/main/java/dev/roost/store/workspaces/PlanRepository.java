@@ -66,6 +66,12 @@ public final class PlanRepository {
                 .map((rs, ctx) -> map(rs)).findOne();
     }
 
+    /** True for the plans Roost ships (seeded at every start when missing). */
+    public boolean isBuiltIn(String name) {
+        return handle.createQuery("SELECT built_in FROM plans WHERE name = :n").bind("n", name)
+                .mapTo(Boolean.class).findOne().orElse(false);
+    }
+
     /** Names of the workspaces on a plan, sorted, at most {@code limit}. */
     public List<String> workspaceNamesOn(String name, int limit) {
         return handle.createQuery("SELECT name FROM workspaces WHERE plan = :n ORDER BY name LIMIT :limit")

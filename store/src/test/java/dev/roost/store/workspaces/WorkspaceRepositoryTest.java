@@ -115,8 +115,8 @@ class WorkspaceRepositoryTest {
         assertThat(count("SELECT count(*) FROM instances WHERE id = :id", gone)).isZero();
         assertThat(count("SELECT count(*) FROM manifest_versions WHERE instance_id = :id", kept))
                 .as("another workspace's history stays").isEqualTo(2);
-        var alice = read(s -> s.users().findByUsername("alice"));
-        assertThat(alice).as("users are not workspace data").isPresent();
+        var aliceAfter = read(s -> s.users().findByUsername("alice"));
+        assertThat(aliceAfter).as("users are not workspace data").isPresent();
         var auditEntries = read(s -> s.audit().verify().entriesChecked());
         assertThat(auditEntries).as("the audit log keeps its history").isEqualTo(1);
         var again = inTransaction(s -> s.workspaces().purge(acme.id()));
@@ -229,5 +229,13 @@ class WorkspaceRepositoryTest {
         assertThat(starter).isPresent();
         var missing = inTransaction(s -> s.plans().findForUpdate("nope"));
         assertThat(missing).isEmpty();
+        inTransaction(s -> {
+            s.plans().create(new dev.roost.core.workspace.Plan("custom", "", dev.roost.core.workspace.Plan.builtIn().get(0).quota()),
+                    false);
+            return null;
+        });
+        assertThat(read(s -> s.plans().isBuiltIn("starter")).booleanValue()).isTrue();
+        assertThat(read(s -> s.plans().isBuiltIn("custom")).booleanValue()).isFalse();
+        assertThat(read(s -> s.plans().isBuiltIn("nope")).booleanValue()).isFalse();
     }
 }
