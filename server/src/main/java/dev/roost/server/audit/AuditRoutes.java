@@ -24,10 +24,28 @@ public final class AuditRoutes {
     /** One entry; {@code details} is the change summary the mutation recorded. */
     public record AuditEntry(long seq, Instant at, String actor, String action, String resourceType, String resourceId,
             String workspace, String requestId, Map<String, Object> details, List<String> warnings) {
-        @SuppressWarnings("unchecked")
         static AuditEntry of(AuditRecord r) {
             return new AuditEntry(r.seq(), r.at(), r.actor(), r.action(), r.resourceType(), r.resourceId(), r.workspace(),
-                    r.requestId(), Json.MAPPER.readValue(r.details(), Map.class), Json.MAPPER.readValue(r.warnings(), List.class));
+                    r.requestId(), details(r.details()), warnings(r.warnings()));
+        }
+
+        /** Entries are written as JSON objects; one changed by hand must not hide the rest of the log. */
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> details(String text) {
+            try {
+                return Json.MAPPER.readValue(text, Map.class);
+            } catch (RuntimeException e) {
+                return Map.of("unreadable", text);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<String> warnings(String text) {
+            try {
+                return Json.MAPPER.readValue(text, List.class);
+            } catch (RuntimeException e) {
+                return List.of(text);
+            }
         }
     }
 

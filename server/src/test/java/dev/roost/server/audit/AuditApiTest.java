@@ -179,6 +179,7 @@ class AuditApiTest {
             tampered.server().database().transaction(s -> {
                 s.handle().execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only");
                 s.handle().execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = " + target);
+                s.handle().execute("UPDATE audit_log SET details = 'not json' WHERE seq = " + head);
                 return s.handle().execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only");
             });
 
@@ -188,6 +189,10 @@ class AuditApiTest {
             assertThat(v.get("entriesChecked").asLong()).isEqualTo(target - 1);
             assertThat(v.get("reason").asString()).contains("entry " + target).contains("changed");
             assertThat(v.get("headSeq").asLong()).as("the head is still the newest entry").isEqualTo(head);
+
+            Response log = root.get("/api/v1/audit");
+            assertThat(log.status()).as("a mangled entry does not hide the rest of the log").isEqualTo(200);
+            assertThat(items(log).get(0).get("details").get("unreadable").asString()).isEqualTo("not json");
         }
     }
 

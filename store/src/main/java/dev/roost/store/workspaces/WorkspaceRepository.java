@@ -148,6 +148,7 @@ public final class WorkspaceRepository {
         if (live > 0) {
             return new PurgeOutcome.HasLiveInstances(live);
         }
+        // Every table that references instances or the workspace must be emptied here, children first.
         String ofWorkspace = "instance_id IN (SELECT id FROM instances WHERE workspace_id = :w)";
         handle.execute("SET LOCAL roost.purge = 'on'");
         int tags = handle.createUpdate("DELETE FROM manifest_tags WHERE " + ofWorkspace).bind("w", workspaceId).execute();
