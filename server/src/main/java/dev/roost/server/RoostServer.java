@@ -2,6 +2,7 @@ package dev.roost.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.roost.server.audit.AuditRoutes;
 import dev.roost.server.auth.AccessTokens;
 import dev.roost.server.auth.AuthRoutes;
 import dev.roost.server.auth.Authenticator;
@@ -20,8 +21,12 @@ import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.HttpApi;
 import dev.roost.server.http.OpenApiDocument;
 import dev.roost.server.maintenance.ExpiredRecordsSweeper;
+import dev.roost.server.plans.PlanRoutes;
 import dev.roost.server.system.Readiness;
 import dev.roost.server.system.SystemRoutes;
+import dev.roost.server.users.UserRoutes;
+import dev.roost.server.workspaces.MemberRoutes;
+import dev.roost.server.workspaces.WorkspaceRoutes;
 import dev.roost.store.ConnectionSettings;
 import dev.roost.store.Database;
 import dev.roost.store.EmbeddedDatabase;
@@ -117,6 +122,11 @@ public final class RoostServer implements AutoCloseable {
         AtomicReference<Map<String, Object>> openApi = new AtomicReference<>();
         routes.addAll(new SystemRoutes(database, meters, readiness, openApi::get, Version.current()).routes());
         routes.addAll(new AuthRoutes(hasher, sessionTokens, loginLimiter).routes());
+        routes.addAll(new UserRoutes(hasher).routes());
+        routes.addAll(new PlanRoutes().routes());
+        routes.addAll(new WorkspaceRoutes().routes());
+        routes.addAll(new MemberRoutes().routes());
+        routes.addAll(new AuditRoutes().routes());
         ManifestPolicy policy = ManifestPolicy.standard();
         routes.addAll(new SchemaRoutes(policy).routes());
         routes.addAll(new TemplateRoutes().routes());

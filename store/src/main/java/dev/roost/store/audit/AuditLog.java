@@ -106,12 +106,28 @@ public final class AuditLog {
                 .bind("actor", filter.actor())
                 .bind("resourceType", filter.resourceType())
                 .bind("resourceId", filter.resourceId())
-                .bind("action", filter.action() == null ? null : filter.action().replace("%", "\\%") + "%")
+                .bind("action", filter.action() == null ? null : likePrefix(filter.action()))
                 .bind("from", Rows.timestamp(filter.from()))
                 .bind("to", Rows.timestamp(filter.to()))
                 .bind("beforeSeq", filter.beforeSeq())
                 .bind("limit", filter.limit());
         return query.map((rs, ctx) -> map(rs)).list();
+    }
+
+    /** The newest entry, if there is any. */
+    public Optional<AuditRecord> head() {
+        return handle.createQuery("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").map((rs, ctx) -> map(rs)).findOne();
+    }
+
+    /** The sequence number of the newest entry of {@code action} recorded for {@code workspace}, if any. */
+    public Optional<Long> latestSeq(String workspace, String action) {
+        return handle.createQuery("SELECT max(seq) FROM audit_log WHERE workspace = :w AND action = :a")
+                .bind("w", workspace).bind("a", action).mapTo(Long.class).findOne();
+    }
+
+    /** A LIKE pattern matching text that starts with {@code prefix} literally (no wildcards of its own). */
+    static String likePrefix(String prefix) {
+        return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
     }
 
     /** Walks the whole chain in order and reports the first broken link, if any. */

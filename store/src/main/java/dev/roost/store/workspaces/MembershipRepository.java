@@ -52,6 +52,27 @@ public final class MembershipRepository {
                 .bind("w", workspaceId).bind("u", userId).execute() == 1;
     }
 
+    public Optional<Member> find(UUID workspaceId, UUID userId) {
+        return handle.createQuery("""
+                        SELECT m.user_id, u.username, m.role, m.created_at FROM memberships m
+                        JOIN users u ON u.id = m.user_id WHERE m.workspace_id = :w AND m.user_id = :u""")
+                .bind("w", workspaceId).bind("u", userId)
+                .map((rs, ctx) -> new Member(rs.getObject("user_id", UUID.class), rs.getString("username"),
+                        Role.valueOf(rs.getString("role")), Rows.instant(rs, "created_at")))
+                .findOne();
+    }
+
+    /** Names of the workspaces in which this user is the only OWNER, sorted. */
+    public List<String> workspacesSolelyOwnedBy(UUID userId) {
+        return handle.createQuery("""
+                        SELECT w.name FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+                        WHERE m.user_id = :u AND m.role = 'OWNER'
+                          AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.workspace_id = m.workspace_id
+                                          AND o.role = 'OWNER' AND o.user_id <> :u)
+                        ORDER BY w.name""")
+                .bind("u", userId).mapTo(String.class).list();
+    }
+
     public long countOwners(UUID workspaceId) {
         return handle.createQuery("SELECT count(*) FROM memberships WHERE workspace_id = :w AND role = 'OWNER'")
                 .bind("w", workspaceId).mapTo(Long.class).one();

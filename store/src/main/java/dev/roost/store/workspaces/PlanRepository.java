@@ -60,6 +60,24 @@ public final class PlanRepository {
                 .execute() == 1;
     }
 
+    /** Finds a plan and locks its row, so no workspace can move onto it until the transaction ends. */
+    public Optional<Plan> findForUpdate(String name) {
+        return handle.createQuery("SELECT * FROM plans WHERE name = :n FOR UPDATE").bind("n", name)
+                .map((rs, ctx) -> map(rs)).findOne();
+    }
+
+    /** True for the plans Roost ships (seeded at every start when missing). */
+    public boolean isBuiltIn(String name) {
+        return handle.createQuery("SELECT built_in FROM plans WHERE name = :n").bind("n", name)
+                .mapTo(Boolean.class).findOne().orElse(false);
+    }
+
+    /** Names of the workspaces on a plan, sorted, at most {@code limit}. */
+    public List<String> workspaceNamesOn(String name, int limit) {
+        return handle.createQuery("SELECT name FROM workspaces WHERE plan = :n ORDER BY name LIMIT :limit")
+                .bind("n", name).bind("limit", limit).mapTo(String.class).list();
+    }
+
     public long workspacesOn(String name) {
         return handle.createQuery("SELECT count(*) FROM workspaces WHERE plan = :n").bind("n", name).mapTo(Long.class).one();
     }

@@ -82,6 +82,85 @@ public final class WorkspaceRepository {
         return handle.createUpdate("DELETE FROM workspaces WHERE id = :id").bind("id", id).execute() == 1;
     }
 
+    /** What a workspace's live instances take: count, and CPU and memory times their replicas. */
+    public record Usage(long liveInstances, long cpuMillis, long memoryBytes) {
+    }
+
+    /** The outcome of {@link #purge}. */
+    public sealed interface PurgeOutcome {
+        /** The workspace is gone, with this many rows of its history. */
+        record Purged(long instances, long manifestVersions, long manifestTags, long memberships) implements PurgeOutcome {
+        }
+
+        /** Nothing was removed: the workspace still has live instances. */
+        record HasLiveInstances(long liveInstances) implements PurgeOutcome {
+        }
+
+        /** There is no such workspace (any more). */
+        record Missing() implements PurgeOutcome {
+        }
+    }
+
+    /**
+     * Finds a workspace and locks its row until the transaction ends, so concurrent changes to
+     * its plan, environments or existence (and inserts of instances into it) wait for this one.
+     */
+    public Optional<Workspace> findByNameForUpdate(String name) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM workspaces w WHERE w.name = :name FOR UPDATE")
+                .bind("name", name).map((rs, ctx) -> map(rs)).findOne();
+    }
+
+    public Usage usage(UUID workspaceId) {
+        return handle.createQuery("""
+                        SELECT count(*) AS n, COALESCE(sum(cpu_millis * replicas), 0) AS cpu,
+                            COALESCE(sum(memory_bytes * replicas), 0) AS memory
+                        FROM instances WHERE workspace_id = :w AND deleted_at IS NULL""")
+                .bind("w", workspaceId)
+                .map((rs, ctx) -> new Usage(rs.getLong("n"), rs.getLong("cpu"), rs.getLong("memory")))
+                .one();
+    }
+
+    /** The environments that live instances of the workspace are in, sorted. */
+    public List<String> environmentsInUse(UUID workspaceId) {
+        return handle.createQuery("""
+                        SELECT DISTINCT environment FROM instances
+                        WHERE workspace_id = :w AND deleted_at IS NULL ORDER BY environment""")
+                .bind("w", workspaceId).mapTo(String.class).list();
+    }
+
+    /**
+     * Removes a workspace for good: its deleted instances with their manifest versions and tags,
+     * its memberships and the workspace itself. Refuses (removing nothing) while the workspace
+     * has live instances. Must run inside a transaction: it locks the workspace row first, and
+     * lifts the append-only guard of manifest versions for the rest of the purge only
+     * ({@code SET LOCAL roost.purge}, see V2__workspace_purge.sql). The audit log is not touched.
+     */
+    public PurgeOutcome purge(UUID workspaceId) {
+        if (!handle.isInTransaction()) {
+            throw new IllegalStateException("a workspace purge must run inside a transaction");
+        }
+        boolean exists = handle.createQuery("SELECT id FROM workspaces WHERE id = :w FOR UPDATE")
+                .bind("w", workspaceId).mapTo(UUID.class).findOne().isPresent();
+        if (!exists) {
+            return new PurgeOutcome.Missing();
+        }
+        long live = usage(workspaceId).liveInstances();
+        if (live > 0) {
+            return new PurgeOutcome.HasLiveInstances(live);
+        }
+        // Every table that references instances or the workspace must be emptied here, children first.
+        String ofWorkspace = "instance_id IN (SELECT id FROM instances WHERE workspace_id = :w)";
+        handle.execute("SET LOCAL roost.purge = 'on'");
+        int tags = handle.createUpdate("DELETE FROM manifest_tags WHERE " + ofWorkspace).bind("w", workspaceId).execute();
+        int versions = handle.createUpdate("DELETE FROM manifest_versions WHERE " + ofWorkspace).bind("w", workspaceId).execute();
+        int instances = handle.createUpdate("DELETE FROM instances WHERE workspace_id = :w").bind("w", workspaceId).execute();
+        int memberships = handle.createUpdate("DELETE FROM memberships WHERE workspace_id = :w").bind("w", workspaceId).execute();
+        handle.createUpdate("DELETE FROM workspaces WHERE id = :w").bind("w", workspaceId).execute();
+        // Close the door again for whatever else this transaction does.
+        handle.execute("SET LOCAL roost.purge = 'off'");
+        return new PurgeOutcome.Purged(instances, versions, tags, memberships);
+    }
+
     static Workspace map(ResultSet rs) throws SQLException {
         String quota = rs.getString("quota_override");
         Array envs = rs.getArray("environments");

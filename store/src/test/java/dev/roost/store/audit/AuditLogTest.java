@@ -164,4 +164,27 @@ class AuditLogTest {
         assertThat(query(new AuditLog.Filter(null, null, null, null, null, null, null, 3L, 10)))
                 .extracting(AuditRecord::seq).containsExactly(2L, 1L);
     }
+
+    @Test
+    void anActionPrefixMatchesLiterallyNotAsAPattern() {
+        db.transaction(s -> s.audit().append(event("user.create", null)));
+        db.transaction(s -> s.audit().append(event("userXcreate", null)));
+        assertThat(query(new AuditLog.Filter(null, null, null, null, "user_", null, null, null, 10))).isEmpty();
+        assertThat(query(new AuditLog.Filter(null, null, null, null, "user.", null, null, null, 10)))
+                .extracting(AuditRecord::action).containsExactly("user.create");
+        assertThat(query(new AuditLog.Filter(null, null, null, null, "%", null, null, null, 10))).isEmpty();
+    }
+
+    @Test
+    void headAndLatestSeqOfAnActionInAWorkspace() {
+        assertThat(db.read(s -> s.audit().head()).isEmpty()).isTrue();
+        assertThat(db.read(s -> s.audit().latestSeq("acme", "workspace.delete")).isEmpty()).isTrue();
+        db.transaction(s -> s.audit().append(event("workspace.delete", "acme")));
+        db.transaction(s -> s.audit().append(event("workspace.delete", "globex")));
+        db.transaction(s -> s.audit().append(event("workspace.create", "acme")));
+        assertThat(db.read(s -> s.audit().latestSeq("acme", "workspace.delete")).orElseThrow()).isEqualTo(1L);
+        AuditRecord head = db.read(s -> s.audit().head()).orElseThrow();
+        assertThat(head.seq()).isEqualTo(3L);
+        assertThat(head.hash()).isEqualTo(db.read(s -> s.audit().verify()).headHash());
+    }
 }
