@@ -1,0 +1,288 @@
+package dev.roost.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.roost.core.identity.User;
+import dev.roost.core.instance.ManifestVersion;
+import dev.roost.core.workspace.Plan;
+import dev.roost.core.workspace.Quota;
+import dev.roost.core.workspace.Role;
+import dev.roost.core.workspace.Workspace;
+import dev.roost.server.testing.ApiClient;
+import dev.roost.server.testing.ApiClient.Response;
+import dev.roost.server.testing.TestRoost;
+import dev.roost.store.Rows;
+import dev.roost.store.Session;
+import dev.roost.store.instances.InstanceRepository;
+import io.javalin.router.ParsedEndpoint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every registered route × every kind of caller. The expected rule of each route is written
+ * here, independently of the route's own declaration, so a new route without a line in
+ * {@link #EXPECTED} fails the build, and so does a route whose rule changes silently.
+ */
+class RouteAuthorizationTest {
+    /** The callers: not signed in, the four workspace roles, another workspace's owner, a server admin. */
+    enum Caller { ANONYMOUS, VIEWER, OPERATOR, ADMIN, OWNER, OTHER_OWNER, SERVER_ADMIN }
+
+    /** Who may call a route, as this test expects it. */
+    sealed interface Rule permits Anyone, SignedIn, ServerAdmin, Member {
+    }
+
+    record Anyone() implements Rule {
+    }
+
+    record SignedIn() implements Rule {
+    }
+
+    record ServerAdmin() implements Rule {
+    }
+
+    record Member(Role minimum) implements Rule {
+    }
+
+    private static final Rule ANYONE = new Anyone();
+    private static final Rule SIGNED_IN = new SignedIn();
+    private static final Rule SERVER_ADMIN = new ServerAdmin();
+    private static final Rule VIEWER = new Member(Role.VIEWER);
+    private static final Rule OPERATOR = new Member(Role.OPERATOR);
+    private static final Rule ADMIN = new Member(Role.ADMIN);
+
+    private static final String I = "/api/v1/workspaces/{ws}/instances";
+
+    static final Map<String, Rule> EXPECTED = new LinkedHashMap<>();
+
+    static {
+        EXPECTED.put("GET /healthz", ANYONE);
+        EXPECTED.put("GET /readyz", ANYONE);
+        EXPECTED.put("GET /metrics", SERVER_ADMIN);
+        EXPECTED.put("GET /api/openapi.json", SIGNED_IN);
+        EXPECTED.put("GET /api/v1/schemas/agent-instance.json", SIGNED_IN);
+        EXPECTED.put("GET /api/v1/schemas/template.json", SIGNED_IN);
+        EXPECTED.put("GET /api/v1/policies", SIGNED_IN);
+
+        EXPECTED.put("POST /api/v1/auth/login", ANYONE);
+        EXPECTED.put("POST /api/v1/auth/refresh", ANYONE);
+        EXPECTED.put("POST /api/v1/auth/logout", ANYONE);
+        EXPECTED.put("GET /api/v1/auth/me", SIGNED_IN);
+        EXPECTED.put("POST /api/v1/auth/password", SIGNED_IN);
+        EXPECTED.put("POST /api/v1/tokens", SIGNED_IN);
+        EXPECTED.put("GET /api/v1/tokens", SIGNED_IN);
+        EXPECTED.put("DELETE /api/v1/tokens/{id}", SIGNED_IN);
+
+        EXPECTED.put("GET /api/v1/users", SERVER_ADMIN);
+        EXPECTED.put("POST /api/v1/users", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/users/{username}", SERVER_ADMIN);
+        EXPECTED.put("PATCH /api/v1/users/{username}", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/users/{username}", SERVER_ADMIN);
+
+        EXPECTED.put("GET /api/v1/plans", SIGNED_IN);
+        EXPECTED.put("GET /api/v1/plans/{plan}", SIGNED_IN);
+        EXPECTED.put("POST /api/v1/plans", SERVER_ADMIN);
+        EXPECTED.put("PUT /api/v1/plans/{plan}", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/plans/{plan}", SERVER_ADMIN);
+
+        EXPECTED.put("GET /api/v1/templates", SIGNED_IN);
+        EXPECTED.put("GET /api/v1/templates/{name}", SIGNED_IN);
+        EXPECTED.put("POST /api/v1/templates", SERVER_ADMIN);
+        EXPECTED.put("PUT /api/v1/templates/{name}", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/templates/{name}", SERVER_ADMIN);
+
+        EXPECTED.put("GET /api/v1/audit", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/audit/verify", SERVER_ADMIN);
+
+        EXPECTED.put("GET /api/v1/workspaces", SIGNED_IN);
+        EXPECTED.put("POST /api/v1/workspaces", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}", VIEWER);
+        EXPECTED.put("PATCH /api/v1/workspaces/{ws}", ADMIN);
+        EXPECTED.put("PUT /api/v1/workspaces/{ws}/plan", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/workspaces/{ws}", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/audit", VIEWER);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/members", VIEWER);
+        EXPECTED.put("PUT /api/v1/workspaces/{ws}/members/{username}", ADMIN);
+        EXPECTED.put("DELETE /api/v1/workspaces/{ws}/members/{username}", ADMIN);
+
+        EXPECTED.put("GET " + I, VIEWER);
+        EXPECTED.put("POST " + I, OPERATOR);
+        EXPECTED.put("PUT " + I + "/{name}", OPERATOR);
+        EXPECTED.put("GET " + I + "/{name}", VIEWER);
+        EXPECTED.put("DELETE " + I + "/{name}", ADMIN);
+        EXPECTED.put("GET " + I + "/{name}/versions", VIEWER);
+        EXPECTED.put("GET " + I + "/{name}/versions/{version}", VIEWER);
+        EXPECTED.put("GET " + I + "/{name}/diff", VIEWER);
+        EXPECTED.put("POST " + I + "/{name}/rename", OPERATOR);
+        EXPECTED.put("PUT " + I + "/{name}/tags/{tag}", OPERATOR);
+        EXPECTED.put("DELETE " + I + "/{name}/tags/{tag}", OPERATOR);
+        EXPECTED.put("POST " + I + "/{name}/rollback", OPERATOR);
+        EXPECTED.put("POST " + I + "/{name}/actions/{action}", OPERATOR);
+    }
+
+    private static TestRoost roost;
+    private static final Map<Caller, ApiClient> clients = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void start() {
+        roost = TestRoost.start();
+        roost.createWorkspace("acme", "business");
+        roost.createWorkspace("globex", "team");
+        clients.put(Caller.ANONYMOUS, roost.anonymous());
+        clients.put(Caller.VIEWER, roost.member("acme", "vic", Role.VIEWER));
+        clients.put(Caller.OPERATOR, roost.member("acme", "ophelia", Role.OPERATOR));
+        clients.put(Caller.ADMIN, roost.member("acme", "ada", Role.ADMIN));
+        clients.put(Caller.OWNER, roost.member("acme", "otto", Role.OWNER));
+        clients.put(Caller.OTHER_OWNER, roost.member("globex", "gus", Role.OWNER));
+        clients.put(Caller.SERVER_ADMIN, roost.admin());
+    }
+
+    @AfterAll
+    static void stop() {
+        roost.close();
+    }
+
+    @Test
+    void everyRegisteredRouteHasAnExpectedRule() {
+        Set<String> registered = roost.server().http().javalin().unsafe.internalRouter.allHttpHandlers().stream()
+                .map((ParsedEndpoint e) -> e.endpoint.method.name() + " " + e.endpoint.path)
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertThat(registered)
+                .as("a route was added or removed: give it a line in RouteAuthorizationTest.EXPECTED")
+                .containsExactlyInAnyOrderElementsOf(EXPECTED.keySet());
+    }
+
+    @Test
+    void eachRouteDeclaresTheRuleThisTestExpects() {
+        for (ApiRoute route : roost.server().http().routes()) {
+            Rule expected = EXPECTED.get(route.key());
+            Rule declared = switch (route.access()) {
+                case Access.Public p -> ANYONE;
+                case Access.Authenticated a -> SIGNED_IN;
+                case Access.ServerAdmin s -> SERVER_ADMIN;
+                case Access.MetricsReader m -> SERVER_ADMIN; // or the metrics token, tested in AuthApiTest
+                case Access.WorkspaceRole w -> new Member(w.minimum());
+            };
+            assertThat(declared).as(route.key()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void everyRouteAnswersEveryCallerAsExpected() {
+        List<String> failures = new ArrayList<>();
+        // Refusals first: they must not change anything.
+        for (var entry : EXPECTED.entrySet()) {
+            for (Caller caller : Caller.values()) {
+                if (!allowed(entry.getValue(), caller)) {
+                    check(entry.getKey(), entry.getValue(), caller, failures);
+                }
+            }
+        }
+        for (var entry : EXPECTED.entrySet()) {
+            for (Caller caller : Caller.values()) {
+                if (allowed(entry.getValue(), caller)) {
+                    check(entry.getKey(), entry.getValue(), caller, failures);
+                }
+            }
+        }
+        assertThat(failures).as("route × caller answers").isEmpty();
+    }
+
+    private static boolean allowed(Rule rule, Caller caller) {
+        return switch (rule) {
+            case Anyone a -> true;
+            case SignedIn s -> caller != Caller.ANONYMOUS;
+            case ServerAdmin s -> caller == Caller.SERVER_ADMIN;
+            case Member m -> caller == Caller.SERVER_ADMIN || roleOf(caller) != null && roleOf(caller).atLeast(m.minimum());
+        };
+    }
+
+    private static Role roleOf(Caller caller) {
+        return switch (caller) {
+            case VIEWER -> Role.VIEWER;
+            case OPERATOR -> Role.OPERATOR;
+            case ADMIN -> Role.ADMIN;
+            case OWNER -> Role.OWNER;
+            default -> null;
+        };
+    }
+
+    private static void check(String key, Rule rule, Caller caller, List<String> failures) {
+        ensureFixtures();
+        String method = key.substring(0, key.indexOf(' '));
+        String path = key.substring(key.indexOf(' ') + 1)
+                .replace("{ws}", "acme")
+                .replace("/instances/{name}", "/instances/bot")
+                .replace("/templates/{name}", "/templates/fixture-template")
+                .replace("{plan}", "fixture-plan")
+                .replace("{username}", "someone")
+                .replace("{id}", UUID.randomUUID().toString())
+                .replace("{version}", "1")
+                .replace("{tag}", "stable")
+                .replace("{action}", "restart");
+        byte[] body = method.equals("GET") || method.equals("DELETE") ? null : "{}".getBytes();
+        Response r = clients.get(caller).send(method, path, body, body == null ? null : "application/json", Map.of());
+        String verdict = verdict(rule, caller, r);
+        if (verdict != null) {
+            failures.add(key + " as " + caller + ": " + verdict + " (got " + r.status() + " " + r.code() + ")");
+        }
+    }
+
+    /** Null when the answer is right for this caller, else what is wrong. */
+    private static String verdict(Rule rule, Caller caller, Response r) {
+        if (r.status() >= 500) {
+            return "server error";
+        }
+        boolean workspaceHidden = r.status() == 404 && String.valueOf(r.body()).contains("Workspace acme");
+        if (allowed(rule, caller)) {
+            return r.status() == 401 || r.status() == 403 || workspaceHidden ? "should be allowed" : null;
+        }
+        if (caller == Caller.ANONYMOUS) {
+            return r.status() == 401 ? null : "should be 401";
+        }
+        if (rule instanceof Member && caller == Caller.OTHER_OWNER) {
+            return workspaceHidden ? null : "another tenant should get 404 for the workspace";
+        }
+        return r.status() == 403 ? null : "should be 403";
+    }
+
+    /** Recreates whatever an allowed request removed: the target user, plan, template, instance, tag. */
+    private static void ensureFixtures() {
+        roost.server().database().transaction((Session s) -> {
+            Workspace acme = s.workspaces().findByName("acme").orElseThrow();
+            User someone = s.users().findByUsername("someone").orElseGet(() -> s.users().create("someone", "Someone", null, false));
+            s.memberships().put(acme.id(), someone.id(), Role.VIEWER);
+            if (s.plans().find("fixture-plan").isEmpty()) {
+                s.plans().create(new Plan("fixture-plan", "for tests", new Quota(1, 1000, 1L << 30, 1000, 1L << 30)), false);
+            }
+            if (s.templates().find("fixture-template").isEmpty()) {
+                String document = s.templates().find("webhook-bot").orElseThrow().document()
+                        .replace("name: webhook-bot", "name: fixture-template");
+                s.templates().create("fixture-template", "for tests", document, false, "test");
+            }
+            if (s.instances().find(acme.id(), "bot").isEmpty()) {
+                var bot = s.instances().create(acme.id(), "bot", new InstanceRepository.Summary("prod", Map.of(),
+                        "registry.example/bot:1.0.0", 100, 64L << 20, 1, null), "test");
+                String manifest = """
+                        {"apiVersion":"roost/v1","kind":"AgentInstance","metadata":{"environment":"prod","name":"bot",
+                        "workspace":"acme"},"spec":{"runtime":{"cpu":"100m","image":"registry.example/bot:1.0.0",
+                        "memory":"64Mi"}}}""";
+                s.manifests().append(new ManifestVersion(bot.id(), 1, manifest, "fixture", "test", List.of(), "test", Rows.now()));
+            }
+            var bot = s.instances().find(acme.id(), "bot").orElseThrow();
+            if (s.manifests().resolveTag(bot.id(), "stable").isEmpty()) {
+                s.manifests().putTag(bot.id(), "stable", 1, "test");
+            }
+            return null;
+        });
+    }
+
+}
