@@ -124,7 +124,12 @@ public final class AuthRoutes {
         UserRepository.Credentials credentials = call.session().users().credentials(request.username()).orElse(null);
         boolean matches = hasher.verify(request.password(), credentials == null ? decoyHash : credentials.passwordHash());
         if (credentials == null || !matches || credentials.user().disabled()) {
-            log.info("Failed sign-in for user '{}' from {}", abbreviate(request.username()), call.ip());
+            if (credentials == null) {
+                // Never log an unknown username: people type their password into that field.
+                log.info("Failed sign-in for an unknown username from {}", call.ip());
+            } else {
+                log.info("Failed sign-in for user '{}' from {}", credentials.user().username(), call.ip());
+            }
             throw new RoostException(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password.");
         }
         User user = credentials.user();
