@@ -10,6 +10,7 @@ import dev.roost.core.workspace.Role;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
+import dev.roost.server.http.Json;
 import dev.roost.server.http.Checks;
 import dev.roost.server.http.Principal;
 import dev.roost.server.http.Redactable;
@@ -243,11 +244,8 @@ public final class AuthRoutes {
         try {
             return UUID.fromString(raw);
         } catch (IllegalArgumentException e) {
-            throw RoostException.notFound("API token " + abbreviate(raw));
+            throw RoostException.notFound("API token " + Json.abbreviate(raw));
         }
     }
 
-    private static String abbreviate(String s) {
-        return s == null ? "" : s.length() <= 64 ? s : s.substring(0, 61) + "...";
-    }
 }

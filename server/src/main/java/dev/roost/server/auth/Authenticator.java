@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.roost.core.error.ErrorCode;
 import dev.roost.core.error.RoostException;
 import dev.roost.core.identity.User;
+import dev.roost.server.http.Authentication;
 import dev.roost.server.http.Principal;
 import dev.roost.store.Session;
 import dev.roost.store.identity.ApiTokenRepository;
@@ -19,7 +20,7 @@ import java.util.function.Supplier;
  * (JWT), an API token ({@code roost_pat_…}), or the metrics token. The user behind a token
  * must exist and be enabled at the time of the request.
  */
-public final class Authenticator {
+public final class Authenticator implements Authentication {
     private final AccessTokens accessTokens;
     private final byte[] metricsTokenHash;
     private final Clock clock;
@@ -35,6 +36,7 @@ public final class Authenticator {
      * Empty when no credentials were sent. Throws TOKEN_INVALID / TOKEN_EXPIRED for bad ones,
      * so a caller learns its token is wrong rather than being treated as anonymous.
      */
+    @Override
     public Optional<Principal> authenticate(String authorization, Supplier<Session> session) {
         if (authorization == null || authorization.isBlank()) {
             return Optional.empty();

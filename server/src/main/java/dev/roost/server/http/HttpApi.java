@@ -6,7 +6,6 @@ import dev.roost.core.error.ErrorCode;
 import dev.roost.core.error.RoostException;
 import dev.roost.core.workspace.Role;
 import dev.roost.core.workspace.Workspace;
-import dev.roost.server.auth.Authenticator;
 import dev.roost.store.Database;
 import dev.roost.store.Session;
 import dev.roost.store.idempotency.IdempotencyStore;
@@ -50,12 +49,12 @@ public final class HttpApi {
 
     private final List<ApiRoute> routes;
     private final Database database;
-    private final Authenticator authenticator;
+    private final Authentication authenticator;
     private final MeterRegistry meters;
     private final Clock clock;
     private final Javalin app;
 
-    public HttpApi(List<ApiRoute> routes, Database database, Authenticator authenticator, MeterRegistry meters, Clock clock,
+    public HttpApi(List<ApiRoute> routes, Database database, Authentication authenticator, MeterRegistry meters, Clock clock,
             String host, int port, long maxRequestBytes) {
         this.routes = List.copyOf(routes);
         this.database = requireNonNull(database, "database is null");
@@ -217,7 +216,7 @@ public final class HttpApi {
                             : session.memberships().roleOf(workspace.id(), principal.userId()).orElse(null);
                 }
                 if (workspace == null || role == null) {
-                    throw RoostException.notFound("Workspace " + abbreviate(name));
+                    throw RoostException.notFound("Workspace " + Json.abbreviate(name));
                 }
                 if (!role.atLeast(w.minimum())) {
                     throw RoostException.forbidden("This needs the " + w.minimum() + " role (or higher) in workspace "
@@ -303,13 +302,13 @@ public final class HttpApi {
         String requestId = requestId(ctx);
         ctx.header(REQUEST_ID_HEADER, requestId);
         RoostException problem = switch (e.getStatus()) {
-            case 404 -> new RoostException(ErrorCode.NOT_FOUND, "There is no route " + ctx.method() + " " + abbreviate(ctx.path())
+            case 404 -> new RoostException(ErrorCode.NOT_FOUND, "There is no route " + ctx.method() + " " + Json.abbreviate(ctx.path())
                     + ". The API is described at /api/openapi.json.");
-            case 405 -> new RoostException(ErrorCode.METHOD_NOT_ALLOWED, "The route " + abbreviate(ctx.path())
+            case 405 -> new RoostException(ErrorCode.METHOD_NOT_ALLOWED, "The route " + Json.abbreviate(ctx.path())
                     + " does not accept " + ctx.method() + ".");
             case 413 -> bodyTooLarge();
             default -> new RoostException(e.getStatus() >= 500 ? ErrorCode.INTERNAL : ErrorCode.VALIDATION_FAILED,
-                    abbreviate(e.getMessage()));
+                    Json.abbreviate(e.getMessage()));
         };
         Problems.write(ctx, problem, requestId);
     }
@@ -356,9 +355,6 @@ public final class HttpApi {
         return new UUID(r.nextLong(), r.nextLong()).toString().replace("-", "").substring(0, 20);
     }
 
-    private static String abbreviate(String s) {
-        return Json.abbreviate(s);
-    }
 
     private static void checkUnique(List<ApiRoute> routes) {
         Set<String> seen = new HashSet<>();

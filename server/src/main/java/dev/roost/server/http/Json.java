@@ -182,7 +182,8 @@ public final class Json {
         return "a " + type.getSimpleName();
     }
 
-    static String abbreviate(String s) {
+    /** Shortens user-supplied text quoted in an error message. */
+    public static String abbreviate(String s) {
         if (s == null) {
             return "";
         }

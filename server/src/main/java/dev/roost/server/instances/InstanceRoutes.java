@@ -21,6 +21,7 @@ import dev.roost.core.workspace.Role;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
+import dev.roost.server.http.Json;
 import dev.roost.server.http.Checks;
 import dev.roost.server.http.Page;
 import dev.roost.server.http.Reply;
@@ -119,7 +120,7 @@ public final class InstanceRoutes {
             for (String part : selector.split(",")) {
                 var m = LABEL_SELECTOR.matcher(part.trim());
                 if (!m.matches()) {
-                    throw Call.badQuery("label", "must look like key=value (got " + abbreviate(part) + ")");
+                    throw Call.badQuery("label", "must look like key=value (got " + Json.abbreviate(part) + ")");
                 }
                 labels.put(m.group(1), m.group(2));
             }
@@ -138,7 +139,7 @@ public final class InstanceRoutes {
                 .required("/environment", request.environment())
                 .throwIfAny();
         var stored = call.session().templates().find(request.template()).orElseThrow(() -> new RoostException(
-                ErrorCode.VALIDATION_FAILED, "There is no template " + abbreviate(request.template()) + "; GET /api/v1/templates lists them.",
+                ErrorCode.VALIDATION_FAILED, "There is no template " + Json.abbreviate(request.template()) + "; GET /api/v1/templates lists them.",
                 List.of(new FieldError("/template", "no such template"))));
         Template template = TemplateCodec.parse(stored.document(), "application/yaml");
         JsonNode manifest = TemplateRenderer.render(template, request.parameters() == null ? Map.of() : request.parameters(),
@@ -250,7 +251,7 @@ public final class InstanceRoutes {
         Instance instance = find(call);
         String tag = call.path("tag");
         if (!call.session().manifests().deleteTag(instance.id(), tag)) {
-            throw RoostException.notFound("Tag " + abbreviate(tag) + " of instance " + instance.name());
+            throw RoostException.notFound("Tag " + Json.abbreviate(tag) + " of instance " + instance.name());
         }
         call.audit("instance.untag", "instance", instance.name(), Map.of("tag", tag));
         return null;
@@ -297,7 +298,7 @@ public final class InstanceRoutes {
                 }
                 instances.requestRestart(instance.id(), call.now());
             }
-            default -> throw RoostException.notFound("Action " + abbreviate(action) + " (actions are start, stop and restart)");
+            default -> throw RoostException.notFound("Action " + Json.abbreviate(action) + " (actions are start, stop and restart)");
         }
         call.audit("instance." + action, "instance", instance.name(), Map.of("previousDesiredState", instance.desiredState().name()));
         return InstanceView.of(instances.findById(instance.id()).orElseThrow());
@@ -305,12 +306,12 @@ public final class InstanceRoutes {
 
     private Instance find(Call call) {
         return call.session().instances().find(call.workspace().id(), call.path("name"))
-                .orElseThrow(() -> RoostException.notFound("Instance " + abbreviate(call.path("name"))));
+                .orElseThrow(() -> RoostException.notFound("Instance " + Json.abbreviate(call.path("name"))));
     }
 
     private Instance findForUpdate(Call call) {
         return call.session().instances().findForUpdate(call.workspace().id(), call.path("name"))
-                .orElseThrow(() -> RoostException.notFound("Instance " + abbreviate(call.path("name"))));
+                .orElseThrow(() -> RoostException.notFound("Instance " + Json.abbreviate(call.path("name"))));
     }
 
     private static ObjectNode currentManifest(Call call, Instance instance) {
@@ -329,7 +330,7 @@ public final class InstanceRoutes {
                     + instance.currentVersion() + ", not " + number + ".", List.of(new FieldError(pointer, "no such version")));
         }
         return call.session().manifests().resolveTag(instance.id(), text).orElseThrow(() -> new RoostException(ErrorCode.NOT_FOUND,
-                "Instance " + instance.name() + " has no version or tag " + abbreviate(text) + ".",
+                "Instance " + instance.name() + " has no version or tag " + Json.abbreviate(text) + ".",
                 List.of(new FieldError(pointer, "no such version or tag"))));
     }
 
@@ -366,8 +367,5 @@ public final class InstanceRoutes {
         return "/api/v1/workspaces/" + call.workspace().name() + "/instances/" + name;
     }
 
-    private static String abbreviate(String s) {
-        return s == null ? "" : s.length() <= 64 ? s : s.substring(0, 61) + "...";
-    }
 
 }

@@ -8,6 +8,7 @@ import dev.roost.core.workspace.ResourceName;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
+import dev.roost.server.http.Json;
 import dev.roost.server.http.Checks;
 import dev.roost.server.http.Reply;
 import java.util.LinkedHashMap;
@@ -124,7 +125,7 @@ public final class PlanRoutes {
 
     private static Plan find(Call call, String name) {
         if (!ResourceName.isValid(name)) {
-            throw RoostException.notFound("Plan " + abbreviate(name));
+            throw RoostException.notFound("Plan " + Json.abbreviate(name));
         }
         return call.session().plans().find(name).orElseThrow(() -> RoostException.notFound("Plan " + name));
     }
@@ -135,7 +136,4 @@ public final class PlanRoutes {
                 QuotaView.of(plan.quota()), workspaces);
     }
 
-    static String abbreviate(String s) {
-        return s == null ? "" : s.length() <= 64 ? s : s.substring(0, 61) + "...";
-    }
 }

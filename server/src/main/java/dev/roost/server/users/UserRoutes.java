@@ -11,6 +11,7 @@ import dev.roost.server.auth.PasswordPolicy;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
+import dev.roost.server.http.Json;
 import dev.roost.server.http.Checks;
 import dev.roost.server.http.Reply;
 import dev.roost.store.Session;
@@ -212,12 +213,9 @@ public final class UserRoutes {
 
     static User find(Session session, String username) {
         if (username == null || !USERNAME.matcher(username).matches()) {
-            throw RoostException.notFound("User " + abbreviate(username));
+            throw RoostException.notFound("User " + Json.abbreviate(username));
         }
         return session.users().findByUsername(username).orElseThrow(() -> RoostException.notFound("User " + username));
     }
 
-    private static String abbreviate(String s) {
-        return s == null ? "" : s.length() <= 64 ? s : s.substring(0, 61) + "...";
-    }
 }

@@ -8,6 +8,7 @@ import dev.roost.core.workspace.Workspace;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
+import dev.roost.server.http.Json;
 import dev.roost.server.http.Checks;
 import dev.roost.server.http.Reply;
 import dev.roost.store.Session;
@@ -97,7 +98,7 @@ public final class MemberRoutes {
 
     private static User findUser(Session session, String username) {
         if (username == null || username.length() > 64) {
-            throw RoostException.notFound("User " + WorkspaceRoutes.abbreviate(username));
+            throw RoostException.notFound("User " + Json.abbreviate(username));
         }
         return session.users().findByUsername(username).orElseThrow(() -> RoostException.notFound("User " + username));
     }

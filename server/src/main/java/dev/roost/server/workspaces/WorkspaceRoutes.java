@@ -12,6 +12,7 @@ import dev.roost.core.workspace.Workspace;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
+import dev.roost.server.http.Json;
 import dev.roost.server.http.Checks;
 import dev.roost.server.http.Principal;
 import dev.roost.server.http.Reply;
@@ -245,7 +246,7 @@ public final class WorkspaceRoutes {
     /** The workspace row, locked until the transaction ends; 404 when there is none. */
     private static Workspace lock(Session session, String name) {
         if (!ResourceName.isValid(name)) {
-            throw RoostException.notFound("Workspace " + abbreviate(name));
+            throw RoostException.notFound("Workspace " + Json.abbreviate(name));
         }
         return session.workspaces().findByNameForUpdate(name).orElseThrow(() -> RoostException.notFound("Workspace " + name));
     }
@@ -299,7 +300,4 @@ public final class WorkspaceRoutes {
                 QuotaView.of(plan.quota()), UsageView.of(session.workspaces().usage(w.id())), role, memberRole, warnings);
     }
 
-    static String abbreviate(String s) {
-        return s == null ? "" : s.length() <= 64 ? s : s.substring(0, 61) + "...";
-    }
 }
