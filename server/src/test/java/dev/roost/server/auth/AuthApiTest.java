@@ -130,10 +130,10 @@ class AuthApiTest {
     void theTokenHashNotTheTokenIsStored() {
         ApiClient admin = roost.admin();
         String token = admin.post("/api/v1/tokens", Map.of("name", "stored-check")).json().get("token").asString();
-        long plaintextRows = roost.server().database().read(s -> s.handle()
-                .createQuery("SELECT count(*) FROM api_tokens WHERE convert_from(token_hash, 'LATIN1') LIKE :t OR prefix = :t")
-                .bind("t", "%" + token + "%").mapTo(Long.class).one());
-        assertThat(plaintextRows).isZero();
+        java.util.List<String> rows = roost.server().database().read(s -> s.handle()
+                .createQuery("SELECT t::text FROM api_tokens t").mapTo(String.class).list());
+        assertThat(rows).isNotEmpty();
+        assertThat(String.join("\n", rows)).doesNotContain(token).doesNotContain(token.substring(14));
     }
 
     @Test
