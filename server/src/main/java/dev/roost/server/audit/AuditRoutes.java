@@ -63,15 +63,24 @@ public final class AuditRoutes {
 
     public List<ApiRoute> routes() {
         return List.of(
-                ApiRoute.get("/api/v1/audit", Access.SERVER_ADMIN, "Read the audit log, newest first. Filters: workspace, "
-                        + "actor, resourceType, resourceId, action (prefix), from, to (ISO-8601), before (seq), limit (1-500)",
-                        this::all).returns(AuditPage.class),
+                filters(ApiRoute.get("/api/v1/audit", Access.SERVER_ADMIN, "Read the audit log, newest first", this::all)
+                        .query("workspace", "only entries of this workspace")).returns(AuditPage.class),
                 ApiRoute.get("/api/v1/audit/verify", Access.SERVER_ADMIN,
                         "Check the audit log's hash chain from the first entry to the newest", this::verify)
                         .returns(AuditVerification.class),
-                ApiRoute.get("/api/v1/workspaces/{ws}/audit", Access.workspace(Role.VIEWER),
-                        "Read this workspace's audit log, newest first (same filters as /api/v1/audit)", this::ofWorkspace)
-                        .returns(AuditPage.class));
+                filters(ApiRoute.get("/api/v1/workspaces/{ws}/audit", Access.workspace(Role.VIEWER),
+                        "Read this workspace's audit log, newest first", this::ofWorkspace)).returns(AuditPage.class));
+    }
+
+    private static ApiRoute filters(ApiRoute route) {
+        return route.query("actor", "who did it")
+                .query("resourceType", "e.g. instance, workspace, user")
+                .query("resourceId", "the resource's name or id")
+                .query("action", "action prefix, e.g. instance. or member.put")
+                .query("from", "ISO-8601 time, inclusive")
+                .query("to", "ISO-8601 time, exclusive")
+                .query("before", "the 'next' cursor of the previous page (a sequence number)")
+                .query("limit", "page size, 1 to 500 (default 100)");
     }
 
     private Object all(Call call) {

@@ -3,6 +3,7 @@ package dev.roost.server.http;
 import static java.util.Objects.requireNonNull;
 
 import io.javalin.http.HandlerType;
+import java.util.Map;
 
 /**
  * One HTTP route of the API: method, path (Javalin syntax, {@code {name}} for parameters),
@@ -17,7 +18,8 @@ public record ApiRoute(
         ApiHandler handler,
         Class<?> requestType,
         Class<?> responseType,
-        boolean responseIsList) {
+        boolean responseIsList,
+        Map<String, String> queryParameters) {
 
     public ApiRoute {
         requireNonNull(method, "method is null");
@@ -25,6 +27,7 @@ public record ApiRoute(
         requireNonNull(access, "access is null");
         requireNonNull(summary, "summary is null");
         requireNonNull(handler, "handler is null");
+        queryParameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(queryParameters));
         if (access instanceof Access.WorkspaceRole && !path.contains("{ws}")) {
             throw new IllegalArgumentException("workspace-scoped route needs a {ws} path parameter: " + path);
         }
@@ -42,34 +45,41 @@ public record ApiRoute(
     }
 
     public static ApiRoute get(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.GET, path, access, summary, handler, null, null, false);
+        return new ApiRoute(HandlerType.GET, path, access, summary, handler, null, null, false, Map.of());
     }
 
     public static ApiRoute post(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.POST, path, access, summary, handler, null, null, false);
+        return new ApiRoute(HandlerType.POST, path, access, summary, handler, null, null, false, Map.of());
     }
 
     public static ApiRoute put(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.PUT, path, access, summary, handler, null, null, false);
+        return new ApiRoute(HandlerType.PUT, path, access, summary, handler, null, null, false, Map.of());
     }
 
     public static ApiRoute patch(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.PATCH, path, access, summary, handler, null, null, false);
+        return new ApiRoute(HandlerType.PATCH, path, access, summary, handler, null, null, false, Map.of());
     }
 
     public static ApiRoute delete(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.DELETE, path, access, summary, handler, null, null, false);
+        return new ApiRoute(HandlerType.DELETE, path, access, summary, handler, null, null, false, Map.of());
     }
 
     public ApiRoute accepts(Class<?> type) {
-        return new ApiRoute(method, path, access, summary, handler, type, responseType, responseIsList);
+        return new ApiRoute(method, path, access, summary, handler, type, responseType, responseIsList, queryParameters);
     }
 
     public ApiRoute returns(Class<?> type) {
-        return new ApiRoute(method, path, access, summary, handler, requestType, type, false);
+        return new ApiRoute(method, path, access, summary, handler, requestType, type, false, queryParameters);
     }
 
     public ApiRoute returnsListOf(Class<?> type) {
-        return new ApiRoute(method, path, access, summary, handler, requestType, type, true);
+        return new ApiRoute(method, path, access, summary, handler, requestType, type, true, queryParameters);
+    }
+
+    /** Documents a query parameter in the OpenAPI document. */
+    public ApiRoute query(String name, String description) {
+        Map<String, String> more = new java.util.LinkedHashMap<>(queryParameters);
+        more.put(name, description);
+        return new ApiRoute(method, path, access, summary, handler, requestType, responseType, responseIsList, more);
     }
 }

@@ -60,6 +60,8 @@ public final class OpenApiDocument {
         while (m.find()) {
             parameters.add(Map.of("name", m.group(1), "in", "path", "required", true, "schema", Map.of("type", "string")));
         }
+        route.queryParameters().forEach((name, description) -> parameters.add(Map.of("name", name, "in", "query",
+                "required", false, "description", description, "schema", Map.of("type", "string"))));
         if (route.method() == io.javalin.http.HandlerType.POST) {
             parameters.add(Map.of("name", "Idempotency-Key", "in", "header", "required", false,
                     "description", "A retry with the same key returns the first answer instead of doing the work again.",

@@ -83,13 +83,17 @@ public final class InstanceRoutes {
         Access operator = Access.workspace(Role.OPERATOR);
         Access admin = Access.workspace(Role.ADMIN);
         return List.of(
-                ApiRoute.get(BASE, viewer, "List instances (filter: environment, label=k=v; pages: limit, after)", this::list)
+                ApiRoute.get(BASE, viewer, "List instances, ordered by name", this::list)
+                        .query("environment", "only this environment")
+                        .query("label", "key=value; repeat or separate with commas to require several labels")
+                        .query("limit", "page size, 1 to 500 (default 100)")
+                        .query("after", "the 'next' cursor of the previous page")
                         .returns(Page.class),
                 ApiRoute.post(BASE, operator, "Create an instance from a template", this::create)
                         .accepts(CreateRequest.class).returns(ApplyResponse.class),
                 ApiRoute.put(BASE + "/{name}", operator,
                         "Apply a manifest (JSON or YAML): create, or add a version if it changed; ?dryRun=true only checks",
-                        this::apply).returns(ApplyResponse.class),
+                        this::apply).query("dryRun", "true: check and show the diff, store nothing").returns(ApplyResponse.class),
                 ApiRoute.get(BASE + "/{name}", viewer, "An instance with its current manifest", this::get)
                         .returns(InstanceDetail.class),
                 ApiRoute.delete(BASE + "/{name}", admin, "Delete an instance (its history is kept)", this::delete)
@@ -97,10 +101,12 @@ public final class InstanceRoutes {
                 ApiRoute.get(BASE + "/{name}/versions", viewer, "Manifest version history", this::versions)
                         .returnsListOf(VersionView.class),
                 ApiRoute.get(BASE + "/{name}/versions/{version}", viewer,
-                        "One manifest version, by number or tag (?format=yaml for YAML)", this::version)
+                        "One manifest version, by number or tag", this::version)
+                        .query("format", "yaml: the manifest alone as YAML")
                         .returns(VersionDetail.class),
                 ApiRoute.get(BASE + "/{name}/diff", viewer, "Differences between two versions (?from=&to=, default: previous and current)",
-                        this::diff).returns(DiffView.class),
+                        this::diff).query("from", "version number or tag (default: the one before 'to')")
+                        .query("to", "version number or tag (default: current)").returns(DiffView.class),
                 ApiRoute.post(BASE + "/{name}/rename", operator, "Rename an instance (adds a manifest version)", this::rename)
                         .accepts(RenameRequest.class).returns(ApplyResponse.class),
                 ApiRoute.put(BASE + "/{name}/tags/{tag}", operator, "Point a tag at a version", this::putTag)

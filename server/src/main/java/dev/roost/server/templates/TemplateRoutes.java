@@ -32,7 +32,8 @@ public final class TemplateRoutes {
         return List.of(
                 ApiRoute.get("/api/v1/templates", Access.AUTHENTICATED, "List templates", this::list)
                         .returnsListOf(TemplateSummary.class),
-                ApiRoute.get("/api/v1/templates/{name}", Access.AUTHENTICATED, "A template (?format=yaml exports it)", this::get)
+                ApiRoute.get("/api/v1/templates/{name}", Access.AUTHENTICATED, "A template", this::get)
+                        .query("format", "yaml: export the template document as YAML")
                         .returns(TemplateDetail.class),
                 ApiRoute.post("/api/v1/templates", Access.SERVER_ADMIN, "Add a template (YAML or JSON document)", this::create)
                         .returns(TemplateSummary.class),
