@@ -22,11 +22,12 @@ for arg in "$@"; do
     if [[ "$arg" == --compare-jvm-options ]]; then
         # The sets the launcher's defaults were chosen from; @ARCHIVE@ is a fresh archive per set.
         cds="-XX:SharedArchiveFile=@ARCHIVE@ -XX:+AutoCreateSharedArchive -Xlog:cds*=off"
+        heap="-Xms32m -Xmx512m"
         args+=(--variant "jdk-defaults="
-            --variant "serial=-XX:+UseSerialGC"
             --variant "cds=$cds"
-            --variant "cds+serial=$cds -XX:+UseSerialGC"
-            --variant "cds+g1+512m=$cds -Xmx512m")
+            --variant "serial+heap=-XX:+UseSerialGC $heap"
+            --variant "cds+g1+heap=$cds -XX:+UseG1GC $heap"
+            --variant "cds+serial+heap=$cds -XX:+UseSerialGC $heap")
     else
         args+=("$arg")
     fi

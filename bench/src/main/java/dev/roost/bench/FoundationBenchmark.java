@@ -93,20 +93,19 @@ public final class FoundationBenchmark {
         Start cold = startOnce("cold, launcher options", launcher, home);
         stop(cold.server, "cold");
 
+        // Baseline and launcher runs alternate, so load from elsewhere on the machine falls on both alike.
         List<Start> baseline = new ArrayList<>();
-        long baselineIdleRss = -1;
-        if (options.baseline) {
-            for (int i = 1; i <= options.warmRuns; i++) {
-                Start s = startOnce("warm " + i + "/" + options.warmRuns + ", JDK defaults (no options)", List.of(), home);
-                baseline.add(s);
-                if (i == options.warmRuns) {
-                    baselineIdleRss = idleRss(s.server);
-                }
-                stop(s.server, "baseline");
-            }
-        }
         List<Start> warm = new ArrayList<>();
+        long baselineIdleRss = -1;
         for (int i = 1; i <= options.warmRuns; i++) {
+            if (options.baseline) {
+                Start b = startOnce("warm " + i + "/" + options.warmRuns + ", JDK defaults (no options)", List.of(), home);
+                baseline.add(b);
+                if (i == options.warmRuns) {
+                    baselineIdleRss = idleRss(b.server);
+                }
+                stop(b.server, "baseline");
+            }
             Start s = startOnce("warm " + i + "/" + options.warmRuns + ", launcher options", launcher, home);
             warm.add(s);
             if (i < options.warmRuns) {
@@ -118,7 +117,7 @@ public final class FoundationBenchmark {
         Duration coldReady = cold.ready;
         Duration warmMedian = median(warm.stream().map(Start::ready).toList());
         summary.add(Row.info("cold start to ready (fresh home, initdb, no archive)", seconds(coldReady)));
-        summary.add(Row.info("  CPU used by then (all JVM threads), cold / warm median", loggedMillis(cold.cpuMillis()) + " / "
+        summary.add(Row.info("  CPU used until ready, cold / warm median", loggedMillis(cold.cpuMillis()) + " / "
                 + loggedMillis(median(warm.stream().map(x -> Duration.ofMillis(x.cpuMillis())).toList()).toMillis())));
         summary.add(Row.target("warm start to ready, median of " + warm.size(), seconds(warmMedian)
                 + "  (" + String.join(", ", warm.stream().map(s -> seconds(s.ready)).toList()) + ")",
@@ -201,64 +200,83 @@ public final class FoundationBenchmark {
     // ---- latency --------------------------------------------------------------------------
 
     private void latency(RoostServerProcess server) throws Exception {
-        String skipLabel = "list/get latency at " + options.instances + " instances";
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).build()) {
             BenchApi api = BenchApi.login(client, server.baseUrl(), ADMIN, adminPassword);
-            BenchApi.Response ws = api.post("/api/v1/workspaces", workspaceJson());
-            if (ws.status() == 404 || ws.status() == 405) {
-                skip(skipLabel, "skipped: instance routes not available (" + ws.status() + " for POST /api/v1/workspaces)");
-                return;
-            }
-            if (ws.status() != 201 && ws.status() != 200 && ws.status() != 409) {
-                throw new IllegalStateException("creating workspace '" + WORKSPACE + "' failed: " + ws.status() + " "
-                        + OpenLoopLoad.abbreviate(ws.body()));
-            }
-            String base = "/api/v1/workspaces/" + WORKSPACE + "/instances";
-            BenchApi.Response first = api.put(base + "/" + instanceName(0), instanceJson(instanceName(0)));
-            if (first.status() == 404 || first.status() == 405) {
-                skip(skipLabel, "skipped: instance routes not available (" + first.status() + ")");
-                return;
-            }
-            if (first.status() != 201 && first.status() != 200) {
-                throw new IllegalStateException("creating the first instance failed: " + first.status() + " "
-                        + OpenLoopLoad.abbreviate(first.body()));
-            }
-            int seeded = seed(api, base);
-
-            BenchApi.Response page = api.get(base + "?limit=100");
-            int pageItems = page.status() == 200 ? BenchApi.parse(page.body()).path("items").size() : -1;
-            log("GET %s?limit=100 -> %d, %d items, %d bytes", base, page.status(), pageItems, page.body().length());
-
             OpenLoopLoad load = new OpenLoopLoad(client);
-            HttpRequest list = api.getRequest(base + "?limit=100");
-            log("warm-up: %d s at %s req/s, list and get alternating (not counted)", options.warmupSeconds, fmt(options.rate));
-            OpenLoopLoad.Result warmup = load.run("warm-up", options.rate, Duration.ofSeconds(options.warmupSeconds),
-                    i -> i % 2 == 0 ? list : api.getRequest(base + "/" + randomInstance(seeded)));
-            log("warm-up done: %d errors%s", warmup.errors(), warmup.firstError() == null ? "" : ", first: " + warmup.firstError());
 
-            OpenLoopLoad.Result lists = load.run("GET instances?limit=100", options.rate,
-                    Duration.ofSeconds(options.measureSeconds), i -> list);
-            report(lists);
-            OpenLoopLoad.Result gets = load.run("GET instances/{name}", options.rate,
-                    Duration.ofSeconds(options.measureSeconds), i -> api.getRequest(base + "/" + randomInstance(seeded)));
-            report(gets);
+            // Baseline: the cheapest authenticated read there is (token check and one user
+            // lookup), through the same HTTP stack, at the same rate.
+            HttpRequest me = api.getRequest("/api/v1/auth/me");
+            log("warm-up: %d s of GET /api/v1/auth/me at %s req/s (not counted)", options.warmupSeconds, fmt(options.rate));
+            load.run("warm-up", options.rate, Duration.ofSeconds(options.warmupSeconds), i -> me);
+            OpenLoopLoad.Result meResult = load.run("GET auth/me (baseline)", options.rate,
+                    Duration.ofSeconds(options.measureSeconds), i -> me);
+            report(meResult);
+            summary.add(Row.info("baseline: GET /api/v1/auth/me p50 / p99 / max", latencies(meResult)));
+            summary.add(Row.info("  auth/me achieved rate, errors", rateAndErrors(meResult)));
+
+            instanceLatency(api, load, meResult);
 
             long rssAfter = server.rssKiB().orElse(-1);
             ProcessMemory.Sum postgres = server.postgresMemory();
             log("after load: server VmRSS %s; embedded PostgreSQL RSS sum %s, PSS sum %s", mib(rssAfter),
                     mib(postgres.rssKiB()), mib(postgres.pssKiB()));
-
-            summary.add(Row.target("list p99, 100-item page, " + fmt(options.rate) + " req/s", millis(lists.percentile(0.99)),
-                    "<= " + LIST_P99_TARGET.toMillis() + " ms", ratio(lists.percentile(0.99), LIST_P99_TARGET.toNanos())));
-            summary.add(Row.info("  list p50 / p99 / max", latencies(lists)));
-            summary.add(Row.info("  list achieved rate, errors", rateAndErrors(lists)));
-            summary.add(Row.info("get p50 / p99 / max", latencies(gets)));
-            summary.add(Row.info("  get achieved rate, errors", rateAndErrors(gets)));
             summary.add(Row.info("server RSS after load", mib(rssAfter)));
             summary.add(Row.info("embedded PostgreSQL after load", "RSS sum " + mib(postgres.rssKiB()) + ", PSS sum "
                     + mib(postgres.pssKiB())));
         }
+    }
+
+    /** List and get at {@code options.instances} stored instances; skipped while the routes do not exist. */
+    private void instanceLatency(BenchApi api, OpenLoopLoad load, OpenLoopLoad.Result baseline) throws Exception {
+        String figure = "list/get latency at " + options.instances + " instances";
+        BenchApi.Response ws = api.post("/api/v1/workspaces", workspaceJson());
+        if (ws.status() == 404 || ws.status() == 405) {
+            skip(figure, "skipped: instance routes not available (" + ws.status() + " for POST /api/v1/workspaces)");
+            return;
+        }
+        if (ws.status() != 201 && ws.status() != 200 && ws.status() != 409) {
+            throw new IllegalStateException("creating workspace '" + WORKSPACE + "' failed: " + ws.status() + " "
+                    + OpenLoopLoad.abbreviate(ws.body()));
+        }
+        String base = "/api/v1/workspaces/" + WORKSPACE + "/instances";
+        BenchApi.Response first = api.put(base + "/" + instanceName(0), instanceJson(instanceName(0)));
+        if (first.status() == 404 || first.status() == 405) {
+            skip(figure, "skipped: instance routes not available (" + first.status() + ")");
+            return;
+        }
+        if (first.status() != 201 && first.status() != 200) {
+            throw new IllegalStateException("creating the first instance failed: " + first.status() + " "
+                    + OpenLoopLoad.abbreviate(first.body()));
+        }
+        int seeded = seed(api, base);
+
+        BenchApi.Response page = api.get(base + "?limit=100");
+        int pageItems = page.status() == 200 ? BenchApi.parse(page.body()).path("items").size() : -1;
+        log("GET %s?limit=100 -> %d, %d items, %d bytes", base, page.status(), pageItems, page.body().length());
+
+        HttpRequest list = api.getRequest(base + "?limit=100");
+        log("warm-up: %d s at %s req/s, list and get alternating (not counted)", options.warmupSeconds, fmt(options.rate));
+        OpenLoopLoad.Result warmup = load.run("warm-up", options.rate, Duration.ofSeconds(options.warmupSeconds),
+                i -> i % 2 == 0 ? list : api.getRequest(base + "/" + randomInstance(seeded)));
+        log("warm-up done: %d errors%s", warmup.errors(), warmup.firstError() == null ? "" : ", first: " + warmup.firstError());
+
+        OpenLoopLoad.Result lists = load.run("GET instances?limit=100", options.rate,
+                Duration.ofSeconds(options.measureSeconds), i -> list);
+        report(lists);
+        OpenLoopLoad.Result gets = load.run("GET instances/{name}", options.rate,
+                Duration.ofSeconds(options.measureSeconds), i -> api.getRequest(base + "/" + randomInstance(seeded)));
+        report(gets);
+
+        summary.add(Row.target("list p99, 100-item page, " + fmt(options.rate) + " req/s", millis(lists.percentile(0.99)),
+                "<= " + LIST_P99_TARGET.toMillis() + " ms", ratio(lists.percentile(0.99), LIST_P99_TARGET.toNanos())));
+        summary.add(Row.info("  list p50 / p99 / max", latencies(lists)));
+        summary.add(Row.info("  list p99 / auth/me p99 (same run)", String.format(Locale.ROOT, "%.2fx",
+                (double) lists.percentile(0.99) / Math.max(1, baseline.percentile(0.99)))));
+        summary.add(Row.info("  list achieved rate, errors", rateAndErrors(lists)));
+        summary.add(Row.info("get p50 / p99 / max", latencies(gets)));
+        summary.add(Row.info("  get achieved rate, errors", rateAndErrors(gets)));
     }
 
     private int seed(BenchApi api, String base) throws InterruptedException {
@@ -340,34 +358,42 @@ public final class FoundationBenchmark {
     // ---- JVM option variants ------------------------------------------------------------------
 
     private void compareVariants(Path home) throws Exception {
-        section("JVM option sets: one training start (writes the archive, if any), then " + options.warmRuns
-                + " warm starts; RSS after " + options.idleSeconds + " s idle on the last");
-        List<String[]> rows = new ArrayList<>();
+        section("JVM option sets: a training start each (writes the archive, if any), then " + options.warmRuns
+                + " rounds of warm starts, one of each set per round; RSS after " + options.idleSeconds
+                + " s idle in the last round");
+        List<List<String>> jvm = new ArrayList<>();
         for (Variant v : options.variants) {
-            List<String> jvm = withArchive(v.options(), "variant-" + v.name());
-            Start training = startOnce(v.name() + ": training", jvm, home);
+            jvm.add(withArchive(v.options(), "variant-" + v.name()));
+            Start training = startOnce(v.name() + ": training", jvm.get(jvm.size() - 1), home);
             stop(training.server, "training");
-            List<Duration> ready = new ArrayList<>();
-            List<Duration> cpu = new ArrayList<>();
-            long rss = -1;
-            for (int i = 1; i <= options.warmRuns; i++) {
-                Start s = startOnce(v.name() + ": warm " + i, jvm, home);
-                ready.add(s.ready);
-                cpu.add(Duration.ofMillis(s.cpuMillis()));
-                if (i == options.warmRuns) {
-                    rss = idleRss(s.server);
+        }
+        int n = options.variants.size();
+        List<List<Duration>> ready = new ArrayList<>();
+        List<List<Duration>> cpu = new ArrayList<>();
+        long[] rss = new long[n];
+        for (int k = 0; k < n; k++) {
+            ready.add(new ArrayList<>());
+            cpu.add(new ArrayList<>());
+        }
+        for (int round = 1; round <= options.warmRuns; round++) {
+            for (int k = 0; k < n; k++) {
+                Start s = startOnce(options.variants.get(k).name() + ": warm " + round, jvm.get(k), home);
+                ready.get(k).add(s.ready);
+                cpu.get(k).add(Duration.ofMillis(s.cpuMillis()));
+                if (round == options.warmRuns) {
+                    rss[k] = idleRss(s.server);
                 }
                 stop(s.server, "variant");
             }
-            rows.add(new String[] {v.name(), seconds(median(ready)), seconds(median(cpu)),
-                    String.join(" ", ready.stream().map(FoundationBenchmark::seconds).toList()), mib(rss),
-                    String.join(" ", v.options())});
         }
         System.out.println();
-        String format = "%-16s %-10s %-10s %-36s %-9s %s%n";
-        System.out.printf(Locale.ROOT, format, "variant", "warm med", "CPU med", "warm runs", "idle RSS", "options");
-        for (String[] r : rows) {
-            System.out.printf(Locale.ROOT, format, (Object[]) r);
+        String format = "%-16s %-10s %-10s %-9s %-40s %s%n";
+        System.out.printf(Locale.ROOT, format, "variant", "warm med", "CPU med", "idle RSS", "warm runs", "options");
+        for (int k = 0; k < n; k++) {
+            Variant v = options.variants.get(k);
+            System.out.printf(Locale.ROOT, format, v.name(), seconds(median(ready.get(k))), seconds(median(cpu.get(k))),
+                    mib(rss[k]), String.join(" ", ready.get(k).stream().map(FoundationBenchmark::seconds).toList()),
+                    String.join(" ", v.options()));
         }
     }
 
