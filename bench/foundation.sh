@@ -8,6 +8,7 @@
 #   bench/foundation.sh                         # the full run
 #   bench/foundation.sh --instances 2000        # any FoundationBenchmark option, see its Javadoc
 #   bench/foundation.sh --compare-jvm-options   # also time other JVM option sets (adds ~2 min)
+#   ROOST_JAVA_OPTS="-XX:+UseSerialGC" bench/foundation.sh   # measure other options, as ./roost would run
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -25,9 +26,8 @@ for arg in "$@"; do
         heap="-Xms32m -Xmx512m"
         args+=(--variant "jdk-defaults="
             --variant "cds=$cds"
-            --variant "serial+heap=-XX:+UseSerialGC $heap"
-            --variant "cds+g1+heap=$cds -XX:+UseG1GC $heap"
-            --variant "cds+serial+heap=$cds -XX:+UseSerialGC $heap")
+            --variant "cds+serial+heap=$cds -XX:+UseSerialGC $heap"
+            --variant "cds+g1+heap=$cds -XX:+UseG1GC $heap")
     else
         args+=("$arg")
     fi
@@ -36,6 +36,14 @@ done
 echo "Building Roost and the benchmark with $JAVA_HOME ..."
 (cd "$root" && ./mvnw -B -q -DskipTests package -pl bench -am)
 
-roost_default_java_options @ARCHIVE@
+if [[ -n "${ROOST_JAVA_OPTS+set}" ]]; then
+    # As for ./roost: ROOST_JAVA_OPTS replaces the defaults (@ARCHIVE@ names a fresh archive).
+    set -f
+    # shellcheck disable=SC2206
+    ROOST_DEFAULT_JAVA_OPTS=(${ROOST_JAVA_OPTS})
+    set +f
+else
+    roost_default_java_options @ARCHIVE@
+fi
 exec "$JAVA_HOME/bin/java" -cp "$root/bench/target/classes:$root/cli/target/roost.jar" \
     dev.roost.bench.FoundationBenchmark --repo "$root" "${args[@]}" -- "${ROOST_DEFAULT_JAVA_OPTS[@]}"

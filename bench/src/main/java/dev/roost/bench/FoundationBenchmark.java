@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * FoundationBenchmark --repo DIR [--warm-runs 3] [--idle-seconds 5] [--instances 10000]
- *     [--rate 500] [--warmup-seconds 10] [--measure-seconds 20] [--seed-threads 16]
+ *     [--rate 500] [--warmup-seconds 15] [--measure-seconds 20] [--seed-threads 16]
  *     [--no-baseline] [--keep] [--variant NAME=OPTIONS]... -- LAUNCHER_JVM_OPTIONS...
  * </pre>
  *
@@ -577,7 +577,7 @@ public final class FoundationBenchmark {
             int idle = 5;
             int instances = 10_000;
             double rate = 500;
-            int warmup = 10;
+            int warmup = 15;
             int measure = 20;
             int seedThreads = 16;
             boolean baseline = true;
