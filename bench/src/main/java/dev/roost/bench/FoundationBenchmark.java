@@ -89,6 +89,7 @@ public final class FoundationBenchmark {
 
         // 1. Start-up: cold (fresh home: initdb, and no class-data archive yet), then warm.
         section("Start-up: process spawn to the first 200 of /readyz");
+        CpuShare.Snapshot startupBegin = CpuShare.take(livePids());
         List<String> launcher = withArchive(options.jvmOptions, "launcher");
         Start cold = startOnce("cold, launcher options", launcher, home);
         stop(cold.server, "cold");
@@ -113,6 +114,8 @@ public final class FoundationBenchmark {
             }
         }
         RoostServerProcess server = warm.get(warm.size() - 1).server;
+        double othersStartup = CpuShare.others(startupBegin, CpuShare.take(livePids()));
+        log("other processes used %s of the machine's CPU during the start-up runs", percent(othersStartup));
 
         Duration coldReady = cold.ready;
         Duration warmMedian = median(warm.stream().map(Start::ready).toList());
@@ -146,7 +149,12 @@ public final class FoundationBenchmark {
 
         // 3. API latency under an open-loop load.
         section("API latency at " + options.instances + " instances, open loop at " + fmt(options.rate) + " req/s");
+        CpuShare.Snapshot latencyBegin = CpuShare.take(livePids());
         latency(server);
+        double othersLatency = CpuShare.others(latencyBegin, CpuShare.take(livePids()));
+        log("other processes used %s of the machine's CPU during the latency runs", percent(othersLatency));
+        summary.add(Row.info("CPU used by other processes: start-up / latency", percent(othersStartup) + " / "
+                + percent(othersLatency) + " of the machine (high skews every figure)"));
 
         stop(server, "final");
         running.clear();
@@ -361,6 +369,7 @@ public final class FoundationBenchmark {
         section("JVM option sets: a training start each (writes the archive, if any), then " + options.warmRuns
                 + " rounds of warm starts, one of each set per round; RSS after " + options.idleSeconds
                 + " s idle in the last round");
+        CpuShare.Snapshot begin = CpuShare.take(livePids());
         List<List<String>> jvm = new ArrayList<>();
         for (Variant v : options.variants) {
             jvm.add(withArchive(v.options(), "variant-" + v.name()));
@@ -395,6 +404,8 @@ public final class FoundationBenchmark {
                     mib(rss[k]), String.join(" ", ready.get(k).stream().map(FoundationBenchmark::seconds).toList()),
                     String.join(" ", v.options()));
         }
+        System.out.printf(Locale.ROOT, "other processes used %s of the machine's CPU during these runs%n",
+                percent(CpuShare.others(begin, CpuShare.take(livePids()))));
     }
 
     /** Replaces {@code @ARCHIVE@} by a class-data archive file of this run, removed first. */
@@ -456,6 +467,24 @@ public final class FoundationBenchmark {
     private void log(String format, Object... args) {
         double t = (System.nanoTime() - benchStart) / 1e9;
         System.out.printf(Locale.ROOT, "[%6.1fs] %s%n", t, String.format(Locale.ROOT, format, args));
+    }
+
+    /** Our processes still running: the servers and their embedded PostgreSQL. */
+    private List<Long> livePids() {
+        List<Long> pids = new ArrayList<>();
+        for (RoostServerProcess server : running) {
+            pids.add(server.pid());
+            try {
+                pids.addAll(server.postgresProcesses());
+            } catch (IOException e) {
+                // stopping
+            }
+        }
+        return pids;
+    }
+
+    static String percent(double share) {
+        return share < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", share * 100);
     }
 
     private void stopAll() {

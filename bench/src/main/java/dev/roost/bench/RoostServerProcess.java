@@ -130,7 +130,12 @@ final class RoostServerProcess implements AutoCloseable {
     }
 
     ProcessMemory.Sum postgresMemory() throws IOException {
-        return ProcessMemory.sum(ProcessMemory.postgresProcesses(home.resolve("postgres").resolve("data")));
+        return ProcessMemory.sum(postgresProcesses());
+    }
+
+    /** The embedded PostgreSQL's processes (postmaster and children), or none. */
+    List<Long> postgresProcesses() throws IOException {
+        return ProcessMemory.postgresProcesses(home.resolve("postgres").resolve("data"));
     }
 
     /** Sends SIGTERM, as Ctrl-C or systemd would, and waits for the process to exit; returns how long that took. */
