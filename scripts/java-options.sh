@@ -9,8 +9,8 @@
 #   -XX:SharedArchiveFile + -XX:+AutoCreateSharedArchive (JDK 19+), -Xlog:cds*=off
 #       An application class-data archive: the first run writes it when the JVM exits, later
 #       runs map the parsed classes instead of loading them from the jars. Warm start to
-#       ready 4.7 s -> 2.2 s, CPU until ready 5.0 s -> 2.9 s. The log option silences the
-#       archive's notes about classes it cannot hold (signed jars, old class files).
+#       ready 2.59 s -> 1.72 s, CPU used until ready 4.2 s -> 2.7 s. The log option silences
+#       the archive's notes about classes it cannot hold (signed jars, old class files).
 #   -XX:+UseG1GC
 #       Same start time and idle RSS as SerialGC here, but under 500 requests/s SerialGC
 #       let the heap fill to -Xmx (RSS 660 MiB, p99 0.1-1 s) where G1 kept RSS at 240-380 MiB
@@ -18,7 +18,8 @@
 #       machine with one CPU or under 2 GB of memory.
 #   -Xms32m -Xmx512m
 #       A heap that starts small and is bounded: Roost keeps its state in PostgreSQL. Idle
-#       RSS 200 -> 173 MiB against the JDK's default sizing (a quarter of the machine's memory).
+#       RSS 219 -> 153 MiB (G1) or 175 MiB (SerialGC) with the archive, against the JDK's
+#       default sizing (up to a quarter of the machine's memory).
 #   -XX:+ExitOnOutOfMemoryError
 #       Out of heap, the process exits so a supervisor (systemd) restarts it, rather than
 #       limping on with some threads dead.
