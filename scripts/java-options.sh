@@ -12,9 +12,9 @@
 #       ready 2.59 s -> 1.72 s, CPU used until ready 4.2 s -> 2.7 s. The log option silences
 #       the archive's notes about classes it cannot hold (signed jars, old class files).
 #   -XX:+UseG1GC
-#       Same start time and idle RSS as SerialGC here, but under 500 requests/s SerialGC
-#       let the heap fill to -Xmx (RSS 660 MiB, p99 0.1-1 s) where G1 kept RSS at 240-380 MiB
-#       and p99 at 12-35 ms. Named explicitly because the JVM picks SerialGC by itself on a
+#       Same start time and idle RSS as SerialGC here, but in back-to-back 40 s runs at 500
+#       requests/s of GET /api/v1/auth/me, SerialGC let the heap fill to -Xmx (RSS 660 MiB,
+#       p99 0.1-1 s) where G1 kept RSS at 240-380 MiB and p99 at 12-35 ms. Named explicitly because the JVM picks SerialGC by itself on a
 #       machine with one CPU or under 2 GB of memory.
 #   -Xms32m -Xmx512m
 #       A heap that starts small and is bounded: Roost keeps its state in PostgreSQL. Idle
