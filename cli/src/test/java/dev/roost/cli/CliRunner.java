@@ -56,6 +56,16 @@ final class CliRunner {
         }
     }
 
+    private CliRunner(Path configDir, Map<String, String> env) {
+        this.configDir = configDir;
+        this.env.putAll(env);
+    }
+
+    /** Another runner (another "process") using the same config directory and environment. */
+    CliRunner sharingConfig() {
+        return new CliRunner(configDir, env);
+    }
+
     CliRunner env(String name, String value) {
         if (value == null) {
             env.remove(name);
