@@ -19,7 +19,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
         err.println("error: " + describe(e));
-        if (e instanceof ProblemException p && SESSION_CODES.contains(p.code())) {
+        if (e instanceof ProblemException p && p.code() != null && SESSION_CODES.contains(p.code())) {
             err.println(context.variable("ROOST_TOKEN") != null ? "(check ROOST_TOKEN: it was not accepted)"
                     : "(sign in again: roost login)");
         }

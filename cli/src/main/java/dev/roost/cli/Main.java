@@ -55,7 +55,7 @@ public final class Main implements Runnable {
     static CommandLine commandLine(CliContext context) {
         Connection connection = new Connection(context);
         CommandLine root = new CommandLine(new Main(connection));
-        root.addSubcommand(new UpCommand());
+        root.addSubcommand(new UpCommand(context));
         root.addSubcommand(new SessionCommands.Login(connection));
         root.addSubcommand(new SessionCommands.Logout(connection));
         root.addSubcommand(new SessionCommands.Whoami(connection));

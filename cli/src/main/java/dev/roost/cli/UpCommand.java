@@ -15,6 +15,8 @@ import picocli.CommandLine.Option;
         description = {"Start the Roost server (and its embedded PostgreSQL) in the foreground.",
                 "Settings also come from ROOST_* environment variables; see docs/configuration.md."})
 final class UpCommand implements Callable<Integer> {
+    private final CliContext context;
+
     @Option(names = "--home", paramLabel = "DIR", description = "Data directory (default: $ROOST_HOME or ~/.roost).")
     Path home;
 
@@ -35,14 +37,18 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info, debug. Default: $ROOST_LOG_LEVEL or info.")
     String logLevel;
 
+    UpCommand(CliContext context) {
+        this.context = java.util.Objects.requireNonNull(context, "context is null");
+    }
+
     @Override
     public Integer call() throws Exception {
         LogSetup.Format format = logFormat != null ? logFormat
-                : LogSetup.Format.valueOf(System.getenv().getOrDefault("ROOST_LOG_FORMAT", "auto").toUpperCase(java.util.Locale.ROOT));
-        LogSetup.configure(format, logLevel != null ? logLevel : System.getenv().getOrDefault("ROOST_LOG_LEVEL", "info"));
+                : LogSetup.Format.valueOf(context.env().getOrDefault("ROOST_LOG_FORMAT", "auto").toUpperCase(java.util.Locale.ROOT));
+        LogSetup.configure(format, logLevel != null ? logLevel : context.env().getOrDefault("ROOST_LOG_LEVEL", "info"));
         RoostConfig config;
         try {
-            config = RoostConfig.fromEnvironment(System.getenv());
+            config = RoostConfig.fromEnvironment(context.env());
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
@@ -58,7 +64,7 @@ final class UpCommand implements Callable<Integer> {
         if (databaseUrl != null) {
             config = config.withDatabaseUrl(databaseUrl);
         }
-        System.out.println("Starting Roost (home " + config.home() + ")...");
+        context.out().println("Starting Roost (home " + config.home() + ")...");
         RoostServer server;
         try {
             server = RoostServer.start(config);
@@ -67,16 +73,16 @@ final class UpCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("Stopping Roost...");
+            context.out().println("Stopping Roost...");
             server.close();
             stopped.countDown();
         }, "roost-shutdown"));
-        printBanner(server);
+        printBanner(server, context.out());
         stopped.await();
         return ExitCodes.OK;
     }
 
-    private static void printBanner(RoostServer server) {
+    private static void printBanner(RoostServer server, java.io.PrintStream stdout) {
         String url = server.url();
         FirstStart.Outcome first = server.firstStart();
         StringBuilder out = new StringBuilder();
@@ -93,7 +99,7 @@ final class UpCommand implements Callable<Integer> {
                 .append(server.config().databaseUrl() == null ? " (embedded PostgreSQL)" : " (external PostgreSQL)").append('\n');
         out.append("  API:      ").append(url).append("/api/openapi.json   health: ").append(url).append("/healthz\n");
         out.append("Press Ctrl-C to stop.\n");
-        System.out.print(out);
-        System.out.flush();
+        stdout.print(out);
+        stdout.flush();
     }
 }

@@ -75,6 +75,12 @@ final class CliRunner {
         return this;
     }
 
+    /** A value that must never be printed. */
+    CliRunner secret(String value) {
+        secrets.add(value);
+        return this;
+    }
+
     CliRunner terminal(Terminal value) {
         this.terminal = value;
         return this;
