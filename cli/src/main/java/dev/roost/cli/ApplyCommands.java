@@ -9,8 +9,11 @@ import dev.roost.cli.client.RoostClient;
 import dev.roost.cli.output.OutputFormat;
 import dev.roost.cli.output.OutputOption;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +40,7 @@ final class ApplyCommands {
      * standard error and the rest are still applied; the exit code is the first failure's.
      */
     private static Outcome[] applyAll(Connection connection, List<ManifestFiles.Document> documents, String workspaceOption,
-            boolean dryRun, java.util.function.BiConsumer<ManifestFiles.Document, JsonNode> report) {
+            boolean dryRun, BiConsumer<ManifestFiles.Document, JsonNode> report) {
         RoostClient client = connection.client();
         PrintStream err = connection.context().err();
         Outcome[] outcomes = new Outcome[documents.size()];
@@ -54,7 +57,7 @@ final class ApplyCommands {
             try {
                 JsonNode response = client.send("PUT", InstanceCommands.instancePath(workspace, name)
                                 + new Query().add("dryRun", dryRun ? "true" : null),
-                        new RequestBody(document.text().getBytes(java.nio.charset.StandardCharsets.UTF_8), document.contentType()))
+                        new RequestBody(document.text().getBytes(StandardCharsets.UTF_8), document.contentType()))
                         .json();
                 warn(connection, name, response);
                 report.accept(document, response);
@@ -136,7 +139,7 @@ final class ApplyCommands {
                 case "WOULD_CREATE" -> "instance/" + name + " would be created (dry run)\n" + (diff == null ? "" : diff);
                 case "WOULD_UPDATE" -> "instance/" + name + " would be updated to version " + version + " (dry run)\n"
                         + (diff == null ? "" : diff);
-                default -> "instance/" + name + " " + r.path("outcome").asString("?").toLowerCase(java.util.Locale.ROOT);
+                default -> "instance/" + name + " " + r.path("outcome").asString("?").toLowerCase(Locale.ROOT);
             };
         }
     }

@@ -25,11 +25,6 @@ public record CliContext(InputStream in, PrintStream out, PrintStream err, Map<S
         requireNonNull(clock, "clock is null");
     }
 
-    /** A context without a terminal: prompts are refused, confirmations need {@code --yes}. */
-    public static CliContext of(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Path configDir) {
-        return new CliContext(in, out, err, env, configDir, null, Clock.systemUTC());
-    }
-
     /** The real process: System streams and environment, and the console when attached to a terminal. */
     public static CliContext system() {
         Map<String, String> env = System.getenv();

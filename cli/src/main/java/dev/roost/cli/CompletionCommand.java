@@ -2,6 +2,8 @@ package dev.roost.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -37,8 +39,8 @@ final class CompletionCommand implements Callable<Integer> {
 
     static final class Shells implements Iterable<String> {
         @Override
-        public java.util.Iterator<String> iterator() {
-            return java.util.List.of("bash", "zsh").iterator();
+        public Iterator<String> iterator() {
+            return List.of("bash", "zsh").iterator();
         }
     }
 }

@@ -9,7 +9,11 @@ import dev.roost.cli.client.RoostClient;
 import dev.roost.cli.client.SavedSession;
 import dev.roost.cli.output.Printer;
 import dev.roost.server.Version;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -153,7 +157,7 @@ public final class Connection {
         }
         if (confirm) {
             char[] second = context.terminal().readPassword("Repeat it: ");
-            if (second == null || !java.util.Arrays.equals(first, second)) {
+            if (second == null || !Arrays.equals(first, second)) {
                 throw new CliException(ExitCodes.USAGE, "The passwords do not match.");
             }
         }
@@ -162,7 +166,7 @@ public final class Connection {
 
     private String firstLine() {
         try {
-            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
             int c;
             while ((c = context.in().read()) != -1 && c != '\n') {
                 line.write(c);
@@ -170,9 +174,9 @@ public final class Connection {
             if (c == -1 && line.size() == 0) {
                 return null;
             }
-            String text = line.toString(java.nio.charset.StandardCharsets.UTF_8);
+            String text = line.toString(StandardCharsets.UTF_8);
             return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new CliException(ExitCodes.FAILED, "cannot read standard input: " + e.getMessage());
         }
     }

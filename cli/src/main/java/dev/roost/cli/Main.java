@@ -2,6 +2,7 @@ package dev.roost.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
@@ -89,8 +90,8 @@ public final class Main implements Runnable {
         up.remove(up.findOption("--server"));
 
         ErrorHandler errors = new ErrorHandler(context);
-        return root.setOut(new PrintWriter(new java.io.OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true))
-                .setErr(new PrintWriter(new java.io.OutputStreamWriter(context.err(), StandardCharsets.UTF_8), true))
+        return root.setOut(new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true))
+                .setErr(new PrintWriter(new OutputStreamWriter(context.err(), StandardCharsets.UTF_8), true))
                 .setExecutionExceptionHandler(errors)
                 .setParameterExceptionHandler(errors)
                 .setCaseInsensitiveEnumValuesAllowed(true);

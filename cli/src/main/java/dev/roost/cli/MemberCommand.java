@@ -6,6 +6,8 @@ import dev.roost.cli.client.RoostClient;
 import dev.roost.cli.output.OutputOption;
 import dev.roost.cli.output.Table;
 import dev.roost.cli.output.TimeText;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -63,8 +65,8 @@ final class MemberCommand {
     /** Role names for shell completion. */
     static final class Roles implements Iterable<String> {
         @Override
-        public java.util.Iterator<String> iterator() {
-            return java.util.List.of("OWNER", "ADMIN", "OPERATOR", "VIEWER").iterator();
+        public Iterator<String> iterator() {
+            return List.of("OWNER", "ADMIN", "OPERATOR", "VIEWER").iterator();
         }
     }
 }

@@ -7,12 +7,12 @@ import dev.roost.cli.client.CliConfig;
 import dev.roost.cli.client.ProblemException;
 import dev.roost.cli.client.RoostClient;
 import dev.roost.cli.output.Fields;
-import dev.roost.cli.output.OutputFormat;
 import dev.roost.cli.output.OutputOption;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -164,7 +164,7 @@ final class SessionCommands {
             return raw == null ? null : switch (raw) {
                 case "PASSWORD", "ACCESS_TOKEN", "SESSION" -> "password (session)";
                 case "API_TOKEN" -> "API token";
-                default -> raw.toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+                default -> raw.toLowerCase(Locale.ROOT).replace('_', ' ');
             };
         }
     }
@@ -229,7 +229,7 @@ final class SessionCommands {
                         + (connection.usingApiToken() ? " with ROOST_TOKEN" : "");
             } catch (CliException | ProblemException e) {
                 status.put("user", (String) null);
-                return "no: " + ErrorHandler.describe(e).lines().findFirst().orElse("") ;
+                return "no: " + ErrorHandler.describe(e).lines().findFirst().orElse("");
             }
         }
     }

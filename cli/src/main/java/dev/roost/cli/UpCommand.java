@@ -1,12 +1,16 @@
 package dev.roost.cli;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.roost.server.RoostServer;
 import dev.roost.server.bootstrap.FirstStart;
 import dev.roost.server.config.RoostConfig;
 import dev.roost.server.logging.LogSetup;
+import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,13 +42,13 @@ final class UpCommand implements Callable<Integer> {
     String logLevel;
 
     UpCommand(CliContext context) {
-        this.context = java.util.Objects.requireNonNull(context, "context is null");
+        this.context = requireNonNull(context, "context is null");
     }
 
     @Override
     public Integer call() throws Exception {
         LogSetup.Format format = logFormat != null ? logFormat
-                : LogSetup.Format.valueOf(context.env().getOrDefault("ROOST_LOG_FORMAT", "auto").toUpperCase(java.util.Locale.ROOT));
+                : LogSetup.Format.valueOf(context.env().getOrDefault("ROOST_LOG_FORMAT", "auto").toUpperCase(Locale.ROOT));
         LogSetup.configure(format, logLevel != null ? logLevel : context.env().getOrDefault("ROOST_LOG_LEVEL", "info"));
         RoostConfig config;
         try {
@@ -82,7 +86,7 @@ final class UpCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static void printBanner(RoostServer server, java.io.PrintStream stdout) {
+    private static void printBanner(RoostServer server, PrintStream stdout) {
         String url = server.url();
         FirstStart.Outcome first = server.firstStart();
         StringBuilder out = new StringBuilder();

@@ -121,6 +121,9 @@ final class WorkspaceCommand {
         CliConfig config = connection.store().load();
         if (config.server() == null) {
             config = new CliConfig(client.server(), null, null, null, null, null);
+        } else if (!config.server().equals(client.server())) {
+            throw new CliException(ExitCodes.USAGE, "The saved settings belong to " + config.server() + ", not "
+                    + client.server() + ", so no default workspace can be saved for it. Use -w or ROOST_WORKSPACE instead.");
         }
         connection.store().save(config.withWorkspace(name));
         connection.printer().line("Default workspace is now " + name + ".");

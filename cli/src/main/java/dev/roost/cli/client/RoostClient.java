@@ -55,10 +55,6 @@ public final class RoostClient {
         return server;
     }
 
-    public Credentials credentials() {
-        return credentials;
-    }
-
     /** The same server without credentials. */
     public RoostClient anonymous() {
         return new RoostClient(server, Credentials.NONE, http, version);
