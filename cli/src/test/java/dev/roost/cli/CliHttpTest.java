@@ -137,6 +137,24 @@ class CliHttpTest {
     }
 
     @Test
+    void aRefreshWhoseAnswerIsLostIsNotRepeated() throws IOException {
+        try (FlakyServer server = new FlakyServer(1, 200, "{}")) {
+            CliRunner cli = new CliRunner(null).secret("access-secret").secret("refresh-secret");
+            Files.createDirectories(cli.configDir());
+            Files.writeString(cli.configFile(), """
+                    {"server":"%s","username":"admin","accessToken":"access-secret","refreshToken":"refresh-secret",
+                     "accessTokenExpiresAt":"2000-01-01T00:00:00Z"}""".formatted(server.url()));
+            CliRunner.Result r = cli.run("whoami");
+            assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.UNREACHABLE);
+            assertThat(server.requests).as("a second use of a refresh token would end the session").hasSize(1);
+            assertThat(server.requests.get(0).get(":request")).isEqualTo("POST /api/v1/auth/refresh HTTP/1.1");
+            assertThat(server.requests.get(0)).doesNotContainKey("authorization");
+            assertThat(cli.config()).as("kept for when the server is back").contains("refresh-secret");
+            cli.assertNoTokenPrinted();
+        }
+    }
+
+    @Test
     void loggingOutOfAnUnreachableServerStillForgetsTheTokens() throws IOException {
         String url;
         try (ServerSocket gone = new ServerSocket(0)) {

@@ -87,10 +87,10 @@ public final class RoostClient {
             case Credentials.ApiToken t -> t.token();
             case SavedSession s -> s.accessToken(this);
         };
-        Exchange answer = exchange(method, path, body, bearer);
+        Exchange answer = exchange(method, path, body, bearer, true);
         if (answer.status() == 401 && credentials instanceof SavedSession session
                 && "TOKEN_EXPIRED".equals(answer.problem().code())) {
-            answer = exchange(method, path, body, session.renew(this, bearer));
+            answer = exchange(method, path, body, session.renew(this, bearer), true);
         }
         if (answer.status() / 100 != 2) {
             throw new ProblemException(answer.problem());
@@ -100,7 +100,7 @@ public final class RoostClient {
 
     /** Sends a GET without throwing on an error status, for probes like /readyz whose error answers have a body. */
     public ApiResponse probe(String path) {
-        Exchange answer = exchange("GET", path, null, null);
+        Exchange answer = exchange("GET", path, null, null, true);
         return answer.response() != null ? answer.response() : answer.raw();
     }
 
@@ -108,8 +108,11 @@ public final class RoostClient {
     record Exchange(int status, ApiResponse response, Problem problem, ApiResponse raw) {
     }
 
-    /** Sends one request (retrying only a dropped connection) and returns whatever status came back. */
-    Exchange exchange(String method, String path, RequestBody body, String bearer) {
+    /**
+     * Sends one request and returns whatever status came back. With {@code retry}, a connection
+     * that dropped after the request went out is tried again with the same Idempotency-Key.
+     */
+    Exchange exchange(String method, String path, RequestBody body, String bearer, boolean retry) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri(path))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json")
@@ -138,7 +141,7 @@ public final class RoostClient {
                         Problem.from(r.statusCode(), r.body(), r.headers().firstValue("X-Request-Id").orElse(null)),
                         new ApiResponse(r.statusCode(), r.headers(), r.body()));
             } catch (IOException e) {
-                if (!retryable(e) || attempt == ATTEMPTS) {
+                if (!retry || !retryable(e) || attempt == ATTEMPTS) {
                     throw unreachable(e);
                 }
                 pause(attempt);

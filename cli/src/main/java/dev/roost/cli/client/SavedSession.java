@@ -56,8 +56,10 @@ public final class SavedSession implements Credentials {
                 return latest.accessToken();
             }
             Instant asked = clock.instant();
+            // Never repeated: the server keys no idempotency on sign-in routes, so a second try with
+            // the same one-use token would look like theft and end the session.
             RoostClient.Exchange answer = client.exchange("POST", "/api/v1/auth/refresh",
-                    RequestBody.json(Map.of("refreshToken", latest.refreshToken())), null);
+                    RequestBody.json(Map.of("refreshToken", latest.refreshToken())), null, false);
             if (answer.status() / 100 != 2) {
                 Problem problem = answer.problem();
                 if (problem.status() == 401) {
