@@ -100,12 +100,14 @@ public final class RoostClient {
 
     /** Sends a GET without throwing on an error status, for probes like /readyz whose error answers have a body. */
     public ApiResponse probe(String path) {
-        Exchange answer = exchange("GET", path, null, null, true);
-        return answer.response() != null ? answer.response() : answer.raw();
+        return exchange("GET", path, null, null, true).response();
     }
 
-    /** One answer, successful or not. */
-    record Exchange(int status, ApiResponse response, Problem problem, ApiResponse raw) {
+    /** One answer, successful or not; {@code problem} is set for an error status. */
+    record Exchange(ApiResponse response, Problem problem) {
+        int status() {
+            return response.status();
+        }
     }
 
     /**
@@ -134,12 +136,9 @@ public final class RoostClient {
         for (int attempt = 1; ; attempt++) {
             try {
                 HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                if (r.statusCode() / 100 == 2) {
-                    return new Exchange(r.statusCode(), new ApiResponse(r.statusCode(), r.headers(), r.body()), null, null);
-                }
-                return new Exchange(r.statusCode(), null,
-                        Problem.from(r.statusCode(), r.body(), r.headers().firstValue("X-Request-Id").orElse(null)),
-                        new ApiResponse(r.statusCode(), r.headers(), r.body()));
+                ApiResponse response = new ApiResponse(r.statusCode(), r.headers(), r.body());
+                return new Exchange(response, r.statusCode() / 100 == 2 ? null
+                        : Problem.from(r.statusCode(), r.body(), r.headers().firstValue("X-Request-Id").orElse(null)));
             } catch (IOException e) {
                 if (!retry || !retryable(e) || attempt == ATTEMPTS) {
                     throw unreachable(e);
