@@ -1,12 +1,16 @@
 package dev.roost.cli;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.roost.server.RoostServer;
 import dev.roost.server.bootstrap.FirstStart;
 import dev.roost.server.config.RoostConfig;
 import dev.roost.server.logging.LogSetup;
+import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,6 +19,8 @@ import picocli.CommandLine.Option;
         description = {"Start the Roost server (and its embedded PostgreSQL) in the foreground.",
                 "Settings also come from ROOST_* environment variables; see docs/configuration.md."})
 final class UpCommand implements Callable<Integer> {
+    private final CliContext context;
+
     @Option(names = "--home", paramLabel = "DIR", description = "Data directory (default: $ROOST_HOME or ~/.roost).")
     Path home;
 
@@ -35,14 +41,18 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info, debug. Default: $ROOST_LOG_LEVEL or info.")
     String logLevel;
 
+    UpCommand(CliContext context) {
+        this.context = requireNonNull(context, "context is null");
+    }
+
     @Override
     public Integer call() throws Exception {
         LogSetup.Format format = logFormat != null ? logFormat
-                : LogSetup.Format.valueOf(System.getenv().getOrDefault("ROOST_LOG_FORMAT", "auto").toUpperCase(java.util.Locale.ROOT));
-        LogSetup.configure(format, logLevel != null ? logLevel : System.getenv().getOrDefault("ROOST_LOG_LEVEL", "info"));
+                : LogSetup.Format.valueOf(context.env().getOrDefault("ROOST_LOG_FORMAT", "auto").toUpperCase(Locale.ROOT));
+        LogSetup.configure(format, logLevel != null ? logLevel : context.env().getOrDefault("ROOST_LOG_LEVEL", "info"));
         RoostConfig config;
         try {
-            config = RoostConfig.fromEnvironment(System.getenv());
+            config = RoostConfig.fromEnvironment(context.env());
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
@@ -58,7 +68,7 @@ final class UpCommand implements Callable<Integer> {
         if (databaseUrl != null) {
             config = config.withDatabaseUrl(databaseUrl);
         }
-        System.out.println("Starting Roost (home " + config.home() + ")...");
+        context.out().println("Starting Roost (home " + config.home() + ")...");
         RoostServer server;
         try {
             server = RoostServer.start(config);
@@ -67,16 +77,16 @@ final class UpCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("Stopping Roost...");
+            context.out().println("Stopping Roost...");
             server.close();
             stopped.countDown();
         }, "roost-shutdown"));
-        printBanner(server);
+        printBanner(server, context.out());
         stopped.await();
         return ExitCodes.OK;
     }
 
-    private static void printBanner(RoostServer server) {
+    private static void printBanner(RoostServer server, PrintStream stdout) {
         String url = server.url();
         FirstStart.Outcome first = server.firstStart();
         StringBuilder out = new StringBuilder();
@@ -93,7 +103,7 @@ final class UpCommand implements Callable<Integer> {
                 .append(server.config().databaseUrl() == null ? " (embedded PostgreSQL)" : " (external PostgreSQL)").append('\n');
         out.append("  API:      ").append(url).append("/api/openapi.json   health: ").append(url).append("/healthz\n");
         out.append("Press Ctrl-C to stop.\n");
-        System.out.print(out);
-        System.out.flush();
+        stdout.print(out);
+        stdout.flush();
     }
 }
