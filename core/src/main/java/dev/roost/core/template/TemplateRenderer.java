@@ -101,7 +101,7 @@ public final class TemplateRenderer {
         if (!errors.isEmpty()) {
             throw new RoostException(ErrorCode.TEMPLATE_PARAMETER_INVALID,
                     "The parameters for template " + template.name() + " are not valid. First: " + errors.get(0).pointer() + " "
-                            + errors.get(0).message() + ".",
+                            + errors.get(0).message().replaceAll("\\.$", "") + ".",
                     errors);
         }
         return values;

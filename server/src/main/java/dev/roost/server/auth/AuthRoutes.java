@@ -33,14 +33,13 @@ public final class AuthRoutes {
     private final PasswordHasher hasher;
     private final SessionTokens sessions;
     private final LoginRateLimiter rateLimiter;
-    /** Verified against when the user does not exist, so both cases take the same time. */
-    private final String decoyHash;
+    /** Verified against when the user does not exist, so both cases take the same time. Made on first use. */
+    private volatile String decoyHash;
 
     public AuthRoutes(PasswordHasher hasher, SessionTokens sessions, LoginRateLimiter rateLimiter) {
         this.hasher = requireNonNull(hasher, "hasher is null");
         this.sessions = requireNonNull(sessions, "sessions is null");
         this.rateLimiter = requireNonNull(rateLimiter, "rateLimiter is null");
-        this.decoyHash = hasher.hash(UUID.randomUUID().toString());
     }
 
     public record LoginRequest(String username, String password) {
@@ -123,7 +122,7 @@ public final class AuthRoutes {
                 .throwIfAny();
         rateLimiter.acquire(call.ip(), request.username());
         UserRepository.Credentials credentials = call.session().users().credentials(request.username()).orElse(null);
-        boolean matches = hasher.verify(request.password(), credentials == null ? decoyHash : credentials.passwordHash());
+        boolean matches = hasher.verify(request.password(), credentials == null ? decoyHash() : credentials.passwordHash());
         if (credentials == null || !matches || credentials.user().disabled()) {
             if (credentials == null) {
                 // Never log an unknown username: people type their password into that field.
@@ -140,6 +139,15 @@ public final class AuthRoutes {
         SessionTokens.TokenPair pair = sessions.startSession(call.session(), user);
         call.audit("auth.login", "user", user.username(), Map.of("method", "password"));
         return pair;
+    }
+
+    private String decoyHash() {
+        String hash = decoyHash;
+        if (hash == null) {
+            hash = hasher.hash(UUID.randomUUID().toString());
+            decoyHash = hash;
+        }
+        return hash;
     }
 
     private Object refresh(Call call) {

@@ -229,7 +229,8 @@ public final class HttpApi {
 
     /** Runs a mutation inside the transaction, honouring an Idempotency-Key on POST. */
     private Reply execute(ApiRoute route, Call call, Session session) throws Exception {
-        String key = route.method() == io.javalin.http.HandlerType.POST ? call.header("Idempotency-Key") : null;
+        boolean keyed = route.method() == io.javalin.http.HandlerType.POST || route.method() == io.javalin.http.HandlerType.DELETE;
+        String key = keyed ? call.header("Idempotency-Key") : null;
         Principal principal = call.optionalPrincipal().orElse(null);
         if (key == null || principal == null) {
             return toReply(route.handler().handle(call));

@@ -9,6 +9,7 @@ import dev.roost.core.instance.DesiredState;
 import dev.roost.core.instance.Instance;
 import dev.roost.core.instance.InstanceStatus;
 import dev.roost.core.instance.ManifestVersion;
+import dev.roost.core.manifest.CanonicalForm;
 import dev.roost.core.manifest.ManifestChange;
 import dev.roost.core.manifest.ManifestDiff;
 import dev.roost.core.manifest.ManifestFormats;
@@ -177,7 +178,7 @@ public final class InstanceRoutes {
         Instance instance = find(call);
         ManifestVersion current = call.session().manifests().find(instance.id(), instance.currentVersion()).orElseThrow();
         return new InstanceDetail(InstanceView.of(instance), call.session().manifests().tags(instance.id()),
-                ManifestFormats.json().readTree(current.manifestJson()));
+                stored(current.manifestJson()));
     }
 
     private Object delete(Call call) {
@@ -198,7 +199,7 @@ public final class InstanceRoutes {
         Instance instance = find(call);
         int number = resolveVersion(call, instance, call.path("version"), "/path/version");
         ManifestVersion v = call.session().manifests().find(instance.id(), number).orElseThrow();
-        JsonNode manifest = ManifestFormats.json().readTree(v.manifestJson());
+        JsonNode manifest = stored(v.manifestJson());
         if (call.query("format").filter("yaml"::equals).isPresent()) {
             return Reply.text(200, "application/yaml", ManifestFormats.toYaml(manifest));
         }
@@ -209,8 +210,8 @@ public final class InstanceRoutes {
         Instance instance = find(call);
         int to = call.query("to").map(t -> resolveVersion(call, instance, t, "/query/to")).orElse(instance.currentVersion());
         int from = call.query("from").map(f -> resolveVersion(call, instance, f, "/query/from")).orElse(Math.max(1, to - 1));
-        JsonNode older = ManifestFormats.json().readTree(call.session().manifests().find(instance.id(), from).orElseThrow().manifestJson());
-        JsonNode newer = ManifestFormats.json().readTree(call.session().manifests().find(instance.id(), to).orElseThrow().manifestJson());
+        JsonNode older = stored(call.session().manifests().find(instance.id(), from).orElseThrow().manifestJson());
+        JsonNode newer = stored(call.session().manifests().find(instance.id(), to).orElseThrow().manifestJson());
         return new DiffView(from, to, ManifestDiff.between(older, newer), ManifestDiff.unified(ManifestFormats.toYaml(older),
                 ManifestFormats.toYaml(newer), "version " + from, "version " + to));
     }
@@ -271,7 +272,7 @@ public final class InstanceRoutes {
         if (target == instance.currentVersion()) {
             throw RoostException.invalid("/to", "version " + target + " is already the current version");
         }
-        JsonNode manifest = ManifestFormats.json().readTree(call.session().manifests().find(instance.id(), target).orElseThrow()
+        JsonNode manifest = stored(call.session().manifests().find(instance.id(), target).orElseThrow()
                 .manifestJson());
         if (!instance.name().equals(manifest.path("metadata").path("name").asString())) {
             ((ObjectNode) manifest.get("metadata")).put("name", instance.name()); // a rollback never undoes a rename
@@ -321,8 +322,13 @@ public final class InstanceRoutes {
     }
 
     private static ObjectNode currentManifest(Call call, Instance instance) {
-        return (ObjectNode) ManifestFormats.json().readTree(call.session().manifests()
+        return stored(call.session().manifests()
                 .find(instance.id(), instance.currentVersion()).orElseThrow().manifestJson());
+    }
+
+    /** A stored manifest with its keys in canonical (sorted) order; PostgreSQL's jsonb keeps its own order. */
+    private static ObjectNode stored(String json) {
+        return (ObjectNode) CanonicalForm.sorted(ManifestFormats.json().readTree(json));
     }
 
     /** A version number, or a tag naming one. */

@@ -264,6 +264,27 @@ class InstanceApiTest {
     }
 
     @Test
+    void storedManifestsComeBackInCanonicalKeyOrder() {
+        apply(operator, "ordered", yaml("ordered", "registry.example/bot:1.0.0", ""));
+        JsonNode manifest = viewer.get("/api/v1/workspaces/acme/instances/ordered").json().get("manifest");
+        assertThat(manifest.propertyNames()).containsExactly("apiVersion", "kind", "metadata", "spec");
+        String exported = viewer.get("/api/v1/workspaces/acme/instances/ordered/versions/1?format=yaml").body();
+        assertThat(exported.indexOf("apiVersion")).isLessThan(exported.indexOf("spec:"));
+    }
+
+    @Test
+    void aRetriedDeleteWithTheSameKeyGetsTheFirstAnswer() {
+        apply(operator, "twice", yaml("twice", "registry.example/bot:1.0.0", ""));
+        Map<String, String> key = Map.of("Idempotency-Key", "delete-twice-1");
+        Response first = admin.send("DELETE", "/api/v1/workspaces/acme/instances/twice", null, null, key);
+        Response retry = admin.send("DELETE", "/api/v1/workspaces/acme/instances/twice", null, null, key);
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(retry.status()).isEqualTo(200);
+        assertThat(retry.header("Idempotent-Replayed")).contains("true");
+        assertThat(admin.delete("/api/v1/workspaces/acme/instances/twice").status()).as("without a key").isEqualTo(404);
+    }
+
+    @Test
     void viewersCannotChangeAnything() {
         assertThat(apply(viewer, "nope", yaml("nope", "registry.example/bot:1.0.0", "")).status()).isEqualTo(403);
     }
