@@ -63,8 +63,8 @@ public final class MasterKeySource {
             if (Files.exists(file)) {
                 loaded = new Loaded(read(file), file, false);
             } else if (!sealedWith.isEmpty()) {
-                throw new IllegalStateException("The master key file " + file + " is missing, but " + describe(sealedWith)
-                        + " are stored. Roost does not generate a new key now: it could not open them. "
+                throw new IllegalStateException("The master key file " + file + " is missing, but the database holds "
+                        + describe(sealedWith) + ". Roost does not generate a new key now: it could not open them. "
                         + capitalised(RESTORE.formatted(file)) + ".");
             } else {
                 loaded = new Loaded(generate(file), file, true);
