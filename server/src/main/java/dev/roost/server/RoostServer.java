@@ -22,6 +22,8 @@ import dev.roost.server.http.HttpApi;
 import dev.roost.server.http.OpenApiDocument;
 import dev.roost.server.maintenance.ExpiredRecordsSweeper;
 import dev.roost.server.plans.PlanRoutes;
+import dev.roost.server.secrets.MasterKeySource;
+import dev.roost.server.secrets.SecretRoutes;
 import dev.roost.server.system.Readiness;
 import dev.roost.server.system.SystemRoutes;
 import dev.roost.server.users.UserRoutes;
@@ -30,6 +32,8 @@ import dev.roost.server.workspaces.WorkspaceRoutes;
 import dev.roost.store.ConnectionSettings;
 import dev.roost.store.Database;
 import dev.roost.store.EmbeddedDatabase;
+import dev.roost.store.secrets.DatabaseSecretStore;
+import dev.roost.store.secrets.SecretStore;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -60,6 +64,7 @@ public final class RoostServer implements AutoCloseable {
     private final Readiness readiness = new Readiness();
     private RoostHome home;
     private Database database;
+    private SecretStore secrets;
     private HttpApi http;
     private FirstStart.Outcome firstStart;
     private final AtomicReference<Boolean> closed = new AtomicReference<>(false);
@@ -101,6 +106,10 @@ public final class RoostServer implements AutoCloseable {
         closeables.add(database);
         database.migrate();
 
+        MasterKeySource.Loaded masterKey = MasterKeySource.load(home, config.masterKeyFile(),
+                database.read(DatabaseSecretStore::keyIdsInUse));
+        secrets = new DatabaseSecretStore(masterKey.key());
+
         PasswordHasher hasher = new PasswordHasher();
         firstStart = FirstStart.run(database, home, config.adminUsername(), config.adminPassword(), hasher);
 
@@ -130,7 +139,8 @@ public final class RoostServer implements AutoCloseable {
         ManifestPolicy policy = ManifestPolicy.standard();
         routes.addAll(new SchemaRoutes(policy).routes());
         routes.addAll(new TemplateRoutes().routes());
-        routes.addAll(new InstanceRoutes(new InstanceService(policy)).routes());
+        routes.addAll(new InstanceRoutes(new InstanceService(policy, secrets)).routes());
+        routes.addAll(new SecretRoutes(secrets).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
         http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),
@@ -165,6 +175,11 @@ public final class RoostServer implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    /** The workspace secret store (for tests and, later, the runtime that injects values). */
+    public SecretStore secrets() {
+        return secrets;
     }
 
     public HttpApi http() {

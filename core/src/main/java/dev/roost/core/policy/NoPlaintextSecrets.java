@@ -63,7 +63,7 @@ public final class NoPlaintextSecrets implements PolicyRule {
                     && CredentialPattern.find(value).isEmpty()) {
                 violations.add(new PolicyViolation(NAME, Pointers.child("/spec/runtime/env", entry.getKey()),
                         "this variable's name says it holds a secret, but its value is plain text; store the value with "
-                                + "'roost secret create NAME' and set the variable to secret:NAME"));
+                                + "'roost secret set NAME' and set the variable to secret:NAME"));
             }
         }
         scan(CanonicalForm.tree(manifest), Pointers.ROOT, violations);
@@ -87,7 +87,7 @@ public final class NoPlaintextSecrets implements PolicyRule {
             }
         } else if (node.isString() && SecretReference.parse(node.stringValue()).isEmpty()) {
             CredentialPattern.find(node.stringValue()).ifPresent(kind -> violations.add(new PolicyViolation(NAME, pointer,
-                    "this value looks like " + kind.description() + "; store it with 'roost secret create NAME', reference "
+                    "this value looks like " + kind.description() + "; store it with 'roost secret set NAME', reference "
                             + "it as secret:NAME, and revoke the exposed credential", false)));
         }
     }

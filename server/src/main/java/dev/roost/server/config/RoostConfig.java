@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,7 +31,8 @@ public record RoostConfig(
         int loginAttemptsPerMinute,
         int loginAttemptsPerAddressPerMinute,
         String publicUrl,
-        boolean durableEmbeddedDatabase) {
+        boolean durableEmbeddedDatabase,
+        Path masterKeyFile) {
 
     public static final int DEFAULT_PORT = 7070;
 
@@ -66,68 +68,82 @@ public record RoostConfig(
                 parseInt(env, "ROOST_LOGIN_ATTEMPTS_PER_MINUTE", 10),
                 parseInt(env, "ROOST_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", 30),
                 blankToNull(env.get("ROOST_PUBLIC_URL")),
-                true);
+                true,
+                Optional.ofNullable(blankToNull(env.get("ROOST_MASTER_KEY_FILE"))).map(f -> Path.of(f).toAbsolutePath())
+                        .orElse(null));
     }
 
     public RoostConfig withHome(Path value) {
         return new RoostConfig(value.toAbsolutePath(), bindAddress, port, databaseUrl, databasePoolSize, adminUsername,
                 adminPassword, accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
-                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase);
+                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase, masterKeyFile);
     }
 
     public RoostConfig withBindAddress(String value) {
         return new RoostConfig(home, value, port, databaseUrl, databasePoolSize, adminUsername, adminPassword, accessTokenTtl,
                 refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
-                publicUrl, durableEmbeddedDatabase);
+                publicUrl, durableEmbeddedDatabase, masterKeyFile);
     }
 
     public RoostConfig withPort(int value) {
         return new RoostConfig(home, bindAddress, value, databaseUrl, databasePoolSize, adminUsername, adminPassword,
                 accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
-                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase);
+                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase, masterKeyFile);
     }
 
     public RoostConfig withDatabaseUrl(String value) {
         return new RoostConfig(home, bindAddress, port, value, databasePoolSize, adminUsername, adminPassword, accessTokenTtl,
                 refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
-                publicUrl, durableEmbeddedDatabase);
+                publicUrl, durableEmbeddedDatabase, masterKeyFile);
     }
 
     public RoostConfig withAdminPassword(String value) {
         return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, value, accessTokenTtl,
                 refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
-                publicUrl, durableEmbeddedDatabase);
+                publicUrl, durableEmbeddedDatabase, masterKeyFile);
     }
 
     public RoostConfig withMetricsToken(String value) {
         return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
                 accessTokenTtl, refreshTokenTtl, value, maxRequestBytes, loginAttemptsPerMinute,
-                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase);
+                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase, masterKeyFile);
     }
 
     public RoostConfig withAccessTokenTtl(Duration value) {
         return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword, value,
                 refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
-                publicUrl, durableEmbeddedDatabase);
+                publicUrl, durableEmbeddedDatabase, masterKeyFile);
     }
 
     public RoostConfig withLoginAttemptsPerMinute(int perAccount, int perAddress) {
         return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
                 accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, perAccount, perAddress, publicUrl,
-                durableEmbeddedDatabase);
+                durableEmbeddedDatabase, masterKeyFile);
+    }
+
+    /**
+     * The file holding the master key that seals stored secrets (base64 or hex of 32 bytes),
+     * instead of {@code <home>/keys/master.key}; null for the one in the home.
+     */
+    public RoostConfig withMasterKeyFile(Path value) {
+        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
+                accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
+                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase,
+                value == null ? null : value.toAbsolutePath());
     }
 
     /** Test-only: an embedded database without fsync. */
     public RoostConfig withDurableEmbeddedDatabase(boolean value) {
         return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
                 accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
-                loginAttemptsPerAddressPerMinute, publicUrl, value);
+                loginAttemptsPerAddressPerMinute, publicUrl, value, masterKeyFile);
     }
 
     @Override
     public String toString() {
         return "RoostConfig[home=" + home + ", bind=" + bindAddress + ":" + port + ", database="
-                + (databaseUrl == null ? "embedded" : "external") + "]"; // no secrets
+                + (databaseUrl == null ? "embedded" : "external") + ", masterKey="
+                + (masterKeyFile == null ? "home" : masterKeyFile) + "]"; // no secrets
     }
 
     private static final Pattern DURATION = Pattern.compile("^(\\d{1,9})(ms|s|m|h|d)$");

@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * One HTTP route of the API: method, path (Javalin syntax, {@code {name}} for parameters),
  * the access rule, a one-line summary for the OpenAPI document, the handler, and optionally
- * the request and response body types (records) the document describes.
+ * the request and response body types (records) the document describes, and whether the body
+ * carries a secret value ({@link #carryingSecret()}).
  */
 public record ApiRoute(
         HandlerType method,
@@ -19,7 +20,8 @@ public record ApiRoute(
         Class<?> requestType,
         Class<?> responseType,
         boolean responseIsList,
-        Map<String, String> queryParameters) {
+        Map<String, String> queryParameters,
+        boolean carriesSecret) {
 
     public ApiRoute {
         requireNonNull(method, "method is null");
@@ -45,41 +47,51 @@ public record ApiRoute(
     }
 
     public static ApiRoute get(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.GET, path, access, summary, handler, null, null, false, Map.of());
+        return new ApiRoute(HandlerType.GET, path, access, summary, handler, null, null, false, Map.of(), false);
     }
 
     public static ApiRoute post(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.POST, path, access, summary, handler, null, null, false, Map.of());
+        return new ApiRoute(HandlerType.POST, path, access, summary, handler, null, null, false, Map.of(), false);
     }
 
     public static ApiRoute put(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.PUT, path, access, summary, handler, null, null, false, Map.of());
+        return new ApiRoute(HandlerType.PUT, path, access, summary, handler, null, null, false, Map.of(), false);
     }
 
     public static ApiRoute patch(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.PATCH, path, access, summary, handler, null, null, false, Map.of());
+        return new ApiRoute(HandlerType.PATCH, path, access, summary, handler, null, null, false, Map.of(), false);
     }
 
     public static ApiRoute delete(String path, Access access, String summary, ApiHandler handler) {
-        return new ApiRoute(HandlerType.DELETE, path, access, summary, handler, null, null, false, Map.of());
+        return new ApiRoute(HandlerType.DELETE, path, access, summary, handler, null, null, false, Map.of(), false);
     }
 
     public ApiRoute accepts(Class<?> type) {
-        return new ApiRoute(method, path, access, summary, handler, type, responseType, responseIsList, queryParameters);
+        return new ApiRoute(method, path, access, summary, handler, type, responseType, responseIsList, queryParameters, carriesSecret);
     }
 
     public ApiRoute returns(Class<?> type) {
-        return new ApiRoute(method, path, access, summary, handler, requestType, type, false, queryParameters);
+        return new ApiRoute(method, path, access, summary, handler, requestType, type, false, queryParameters, carriesSecret);
     }
 
     public ApiRoute returnsListOf(Class<?> type) {
-        return new ApiRoute(method, path, access, summary, handler, requestType, type, true, queryParameters);
+        return new ApiRoute(method, path, access, summary, handler, requestType, type, true, queryParameters, carriesSecret);
+    }
+
+    /**
+     * Marks a route whose body carries a secret value. The body is then never hashed into an
+     * idempotency record (an unsalted hash would let a guessed value be confirmed offline), so an
+     * {@code Idempotency-Key} is ignored; only routes that are safe to repeat may carry secrets.
+     */
+    public ApiRoute carryingSecret() {
+        return new ApiRoute(method, path, access, summary, handler, requestType, responseType, responseIsList, queryParameters,
+                true);
     }
 
     /** Documents a query parameter in the OpenAPI document. */
     public ApiRoute query(String name, String description) {
         Map<String, String> more = new java.util.LinkedHashMap<>(queryParameters);
         more.put(name, description);
-        return new ApiRoute(method, path, access, summary, handler, requestType, responseType, responseIsList, more);
+        return new ApiRoute(method, path, access, summary, handler, requestType, responseType, responseIsList, more, carriesSecret);
     }
 }

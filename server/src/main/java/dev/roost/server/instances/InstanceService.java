@@ -9,6 +9,7 @@ import dev.roost.core.instance.Instance;
 import dev.roost.core.instance.ManifestVersion;
 import dev.roost.core.manifest.ManifestDiff;
 import dev.roost.core.manifest.ManifestValidator;
+import dev.roost.core.manifest.SecretReferenceLocator;
 import dev.roost.core.manifest.ValidatedManifest;
 import dev.roost.core.policy.ManifestPolicy;
 import dev.roost.core.policy.PolicyContext;
@@ -21,23 +22,30 @@ import dev.roost.core.workspace.Role;
 import dev.roost.core.workspace.Workspace;
 import dev.roost.store.Session;
 import dev.roost.store.instances.InstanceRepository;
+import dev.roost.store.secrets.SecretStore;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The one path by which a manifest becomes a stored version: validate, check it belongs where
  * it is sent, check policy against the workspace's quota, and append a new version only when
- * the canonical form changed. Create, apply, rename and rollback all go through
+ * the canonical form changed. Every secret it references must exist in the workspace. Create,
+ * apply, rename and rollback all go through
  * {@link #apply}. Must run inside the caller's transaction.
  */
 public final class InstanceService {
     private final ManifestPolicy policy;
+    private final SecretStore secrets;
 
-    public InstanceService(ManifestPolicy policy) {
+    public InstanceService(ManifestPolicy policy, SecretStore secrets) {
         this.policy = requireNonNull(policy, "policy is null");
+        this.secrets = requireNonNull(secrets, "secrets is null");
     }
 
     /** How a manifest is being applied. */
@@ -65,6 +73,7 @@ public final class InstanceService {
         Workspace ws = request.workspace();
         // Serialise every change in one workspace: quota totals and name checks stay exact.
         session.lock("roost.workspace-instances:" + ws.id());
+        checkSecretsExist(session, ws, manifest);
         Optional<Instance> existing = session.instances().findForUpdate(ws.id(), request.expectedName());
         if (existing.isPresent() && request.mode() == Mode.CREATE_ONLY) {
             throw new RoostException(ErrorCode.ALREADY_EXISTS, "Instance " + request.expectedName()
@@ -146,6 +155,40 @@ public final class InstanceService {
             throw new RoostException(ErrorCode.MANIFEST_INVALID, errors.size() == 1
                     ? "Field " + errors.get(0).pointer() + " " + errors.get(0).message() + "."
                     : errors.size() + " fields are not valid; see errors.", errors);
+        }
+    }
+
+    /**
+     * Every secret the manifest references must exist in the workspace: one error per missing
+     * secret, at the first place that names it. Runs under the workspace lock, which deleting a
+     * secret takes too, so a secret cannot disappear between this check and the commit.
+     */
+    private void checkSecretsExist(Session session, Workspace ws, ValidatedManifest manifest) {
+        SortedMap<String, List<String>> references = SecretReferenceLocator.locate(manifest.canonicalTree());
+        if (references.isEmpty()) {
+            return;
+        }
+        Set<String> existing = new HashSet<>();
+        secrets.list(session, ws.id()).forEach(m -> existing.add(m.name()));
+        List<FieldError> errors = new java.util.ArrayList<>();
+        List<String> missing = new java.util.ArrayList<>();
+        references.forEach((name, pointers) -> {
+            if (!existing.contains(name)) {
+                missing.add(name);
+                String message = "secret \"" + name + "\" does not exist in workspace " + ws.name()
+                        + "; create it with: roost secret set " + name;
+                if (pointers.size() > 1) {
+                    message += " (also referenced at " + String.join(", ", pointers.subList(1, pointers.size())) + ")";
+                }
+                errors.add(new FieldError(pointers.get(0), message));
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw new RoostException(ErrorCode.MANIFEST_INVALID, missing.size() == 1
+                    ? "Secret \"" + missing.get(0) + "\" does not exist in workspace " + ws.name() + "; create it with: roost secret set "
+                            + missing.get(0) + "."
+                    : missing.size() + " secrets the manifest references do not exist in workspace " + ws.name() + ": "
+                            + String.join(", ", missing) + ". Create each with: roost secret set NAME; see errors.", errors);
         }
     }
 

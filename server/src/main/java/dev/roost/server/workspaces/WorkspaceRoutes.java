@@ -237,6 +237,7 @@ public final class WorkspaceRoutes {
                 details.put("manifestVersionsPurged", purged.manifestVersions());
                 details.put("manifestTagsPurged", purged.manifestTags());
                 details.put("membershipsRemoved", purged.memberships());
+                details.put("secretsRemoved", purged.secrets());
                 call.auditInWorkspace(workspace.name(), "workspace.delete", "workspace", workspace.name(), details);
                 yield null;
             }

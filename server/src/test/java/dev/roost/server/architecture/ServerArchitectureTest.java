@@ -27,7 +27,7 @@ class ServerArchitectureTest {
         noClasses().that().resideInAPackage("dev.roost.server.http..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.roost.server.instances..", "dev.roost.server.workspaces..",
                         "dev.roost.server.users..", "dev.roost.server.plans..", "dev.roost.server.templates..",
-                        "dev.roost.server.audit..", "dev.roost.server.system..")
+                        "dev.roost.server.audit..", "dev.roost.server.system..", "dev.roost.server.secrets..")
                 .check(classes);
     }
 

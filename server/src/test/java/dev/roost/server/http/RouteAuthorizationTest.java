@@ -60,6 +60,7 @@ class RouteAuthorizationTest {
     private static final Rule ADMIN = new Member(Role.ADMIN);
 
     private static final String I = "/api/v1/workspaces/{ws}/instances";
+    private static final String S = "/api/v1/workspaces/{ws}/secrets";
 
     static final Map<String, Rule> EXPECTED = new LinkedHashMap<>();
 
@@ -126,6 +127,12 @@ class RouteAuthorizationTest {
         EXPECTED.put("DELETE " + I + "/{name}/tags/{tag}", OPERATOR);
         EXPECTED.put("POST " + I + "/{name}/rollback", OPERATOR);
         EXPECTED.put("POST " + I + "/{name}/actions/{action}", OPERATOR);
+
+        EXPECTED.put("GET " + S, VIEWER);
+        EXPECTED.put("GET " + S + "/{name}", VIEWER);
+        EXPECTED.put("PUT " + S + "/{name}", OPERATOR);
+        EXPECTED.put("DELETE " + S + "/{name}", ADMIN);
+        EXPECTED.put("POST " + S + "/{name}/verify", OPERATOR);
     }
 
     private static TestRoost roost;
@@ -221,6 +228,7 @@ class RouteAuthorizationTest {
         String path = key.substring(key.indexOf(' ') + 1)
                 .replace("{ws}", "acme")
                 .replace("/instances/{name}", "/instances/bot")
+                .replace("/secrets/{name}", "/secrets/fixture-secret")
                 .replace("/templates/{name}", "/templates/fixture-template")
                 .replace("{plan}", "fixture-plan")
                 .replace("{username}", "someone")
@@ -254,7 +262,7 @@ class RouteAuthorizationTest {
         return r.status() == 403 ? null : "should be 403";
     }
 
-    /** Recreates whatever an allowed request removed: the target user, plan, template, instance, tag. */
+    /** Recreates whatever an allowed request removed: the target user, plan, template, instance, tag, secret. */
     private static void ensureFixtures() {
         roost.server().database().transaction((Session s) -> {
             Workspace acme = s.workspaces().findByName("acme").orElseThrow();
@@ -280,6 +288,9 @@ class RouteAuthorizationTest {
             var bot = s.instances().find(acme.id(), "bot").orElseThrow();
             if (s.manifests().resolveTag(bot.id(), "stable").isEmpty()) {
                 s.manifests().putTag(bot.id(), "stable", 1, "test");
+            }
+            if (roost.server().secrets().find(s, acme.id(), "fixture-secret").isEmpty()) {
+                roost.server().secrets().put(s, acme.id(), "fixture-secret", "fixture value".getBytes(), "test", Rows.now());
             }
             return null;
         });

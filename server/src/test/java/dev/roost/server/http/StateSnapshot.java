@@ -8,7 +8,8 @@ import java.util.Map;
 /** Row counts of every table and the audit head, to prove a refused request wrote nothing. */
 final class StateSnapshot {
     private static final List<String> TABLES = List.of("users", "refresh_tokens", "api_tokens", "plans", "workspaces",
-            "memberships", "templates", "instances", "manifest_versions", "manifest_tags", "audit_log", "idempotency_keys");
+            "memberships", "templates", "instances", "manifest_versions", "manifest_tags", "audit_log", "idempotency_keys",
+            "secrets");
 
     private StateSnapshot() {
     }
@@ -21,6 +22,8 @@ final class StateSnapshot {
             }
             counts.put("audit head", s.handle().createQuery("SELECT coalesce(max(seq), 0) FROM audit_log").mapTo(Long.class).one());
             counts.put("instance versions", s.handle().createQuery("SELECT coalesce(sum(current_version), 0) FROM instances")
+                    .mapTo(Long.class).one());
+            counts.put("secret versions", s.handle().createQuery("SELECT coalesce(sum(version), 0) FROM secrets")
                     .mapTo(Long.class).one());
             counts.put("restarts", s.handle().createQuery("SELECT coalesce(sum(restart_count), 0) FROM instances")
                     .mapTo(Long.class).one());

@@ -108,6 +108,11 @@ class InstanceApiTest {
 
     @Test
     void createFromATemplateWithParameters() {
+        // The telegram-bot template references two secrets; they must exist first.
+        for (String secret : List.of("telegram-bot-token", "telegram-bot-gateway-key")) {
+            assertThat(operator.put("/api/v1/workspaces/acme/secrets/" + secret, Map.of("value", "value-of-" + secret)).status())
+                    .isEqualTo(201);
+        }
         Response created = operator.post("/api/v1/workspaces/acme/instances", Map.of("name", "tg", "template", "telegram-bot",
                 "environment", "dev", "parameters", Map.of("image", "registry.example/tg:1.2.3")));
         assertThat(created.status()).as(created.body()).isEqualTo(201);

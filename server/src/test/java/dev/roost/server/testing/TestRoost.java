@@ -40,16 +40,24 @@ public final class TestRoost implements AutoCloseable {
     public static TestRoost start(java.util.function.UnaryOperator<RoostConfig> tweak) {
         try {
             Path home = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-homes")), "home-");
-            RoostConfig config = RoostConfig.fromEnvironment(Map.of())
-                    .withHome(home)
-                    .withPort(0)
-                    .withDatabaseUrl(TestPostgres.get().newDatabaseUrl())
-                    .withAdminPassword(ADMIN_PASSWORD)
-                    .withLoginAttemptsPerMinute(1000, 1000);
-            return new TestRoost(RoostServer.start(tweak.apply(config)), home);
+            return startOn(home, TestPostgres.get().newDatabaseUrl(), tweak);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Starts on a given home and database, e.g. again on those of a server that was closed, to
+     * see what a restart makes of them.
+     */
+    public static TestRoost startOn(Path home, String databaseUrl, java.util.function.UnaryOperator<RoostConfig> tweak) {
+        RoostConfig config = RoostConfig.fromEnvironment(Map.of())
+                .withHome(home)
+                .withPort(0)
+                .withDatabaseUrl(databaseUrl)
+                .withAdminPassword(ADMIN_PASSWORD)
+                .withLoginAttemptsPerMinute(1000, 1000);
+        return new TestRoost(RoostServer.start(tweak.apply(config)), home);
     }
 
     public RoostServer server() {

@@ -87,6 +87,19 @@ public final class ManifestVersionRepository {
         return tags;
     }
 
+    /** The current manifest (canonical JSON) of each live instance of a workspace, by instance name. */
+    public Map<String, String> currentOfLiveInstances(UUID workspaceId) {
+        Map<String, String> manifests = new TreeMap<>();
+        handle.createQuery("""
+                        SELECT i.name, m.manifest::text AS manifest FROM instances i
+                        JOIN manifest_versions m ON m.instance_id = i.id AND m.version = i.current_version
+                        WHERE i.workspace_id = :w AND i.deleted_at IS NULL""")
+                .bind("w", workspaceId)
+                .map((rs, ctx) -> Map.entry(rs.getString("name"), rs.getString("manifest")))
+                .forEach(e -> manifests.put(e.getKey(), e.getValue()));
+        return manifests;
+    }
+
     private static ManifestVersion map(ResultSet rs, boolean withManifest) throws SQLException {
         return new ManifestVersion(
                 rs.getObject("instance_id", UUID.class),

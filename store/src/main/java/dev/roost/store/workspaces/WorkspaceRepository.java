@@ -88,8 +88,9 @@ public final class WorkspaceRepository {
 
     /** The outcome of {@link #purge}. */
     public sealed interface PurgeOutcome {
-        /** The workspace is gone, with this many rows of its history. */
-        record Purged(long instances, long manifestVersions, long manifestTags, long memberships) implements PurgeOutcome {
+        /** The workspace is gone, with this many rows of its history and its secrets. */
+        record Purged(long instances, long manifestVersions, long manifestTags, long memberships, long secrets)
+                implements PurgeOutcome {
         }
 
         /** Nothing was removed: the workspace still has live instances. */
@@ -130,7 +131,7 @@ public final class WorkspaceRepository {
 
     /**
      * Removes a workspace for good: its deleted instances with their manifest versions and tags,
-     * its memberships and the workspace itself. Refuses (removing nothing) while the workspace
+     * its secrets, its memberships and the workspace itself. Refuses (removing nothing) while the workspace
      * has live instances. Must run inside a transaction: it locks the workspace row first, and
      * lifts the append-only guard of manifest versions for the rest of the purge only
      * ({@code SET LOCAL roost.purge}, see V2__workspace_purge.sql). The audit log is not touched.
@@ -154,11 +155,12 @@ public final class WorkspaceRepository {
         int tags = handle.createUpdate("DELETE FROM manifest_tags WHERE " + ofWorkspace).bind("w", workspaceId).execute();
         int versions = handle.createUpdate("DELETE FROM manifest_versions WHERE " + ofWorkspace).bind("w", workspaceId).execute();
         int instances = handle.createUpdate("DELETE FROM instances WHERE workspace_id = :w").bind("w", workspaceId).execute();
+        int secrets = handle.createUpdate("DELETE FROM secrets WHERE workspace_id = :w").bind("w", workspaceId).execute();
         int memberships = handle.createUpdate("DELETE FROM memberships WHERE workspace_id = :w").bind("w", workspaceId).execute();
         handle.createUpdate("DELETE FROM workspaces WHERE id = :w").bind("w", workspaceId).execute();
         // Close the door again for whatever else this transaction does.
         handle.execute("SET LOCAL roost.purge = 'off'");
-        return new PurgeOutcome.Purged(instances, versions, tags, memberships);
+        return new PurgeOutcome.Purged(instances, versions, tags, memberships, secrets);
     }
 
     static Workspace map(ResultSet rs) throws SQLException {

@@ -7,8 +7,11 @@ import dev.roost.core.audit.AuditEvent;
 import dev.roost.core.identity.User;
 import dev.roost.core.workspace.Role;
 import dev.roost.core.workspace.Workspace;
+import dev.roost.core.secret.MasterKey;
 import dev.roost.store.Database;
+import dev.roost.store.Rows;
 import dev.roost.store.Session;
+import dev.roost.store.secrets.DatabaseSecretStore;
 import dev.roost.store.testing.TestPostgres;
 import dev.roost.store.workspaces.WorkspaceRepository.PurgeOutcome;
 import java.util.List;
@@ -105,10 +108,19 @@ class WorkspaceRepositoryTest {
         db.transaction(s -> s.memberships().put(acme.id(), alice.id(), Role.OWNER));
         db.transaction(s -> s.audit().append(new AuditEvent("alice", "instance.apply", "instance", "gone", "acme", "r",
                 Map.of(), List.of())));
+        DatabaseSecretStore secrets = new DatabaseSecretStore(MasterKey.of(new byte[MasterKey.LENGTH]));
+        db.transaction(s -> {
+            secrets.put(s, acme.id(), "token", new byte[] {1}, "alice", Rows.now());
+            secrets.put(s, acme.id(), "other-token", new byte[] {2}, "alice", Rows.now());
+            return secrets.put(s, keep.id(), "token", new byte[] {1}, "alice", Rows.now());
+        });
 
         PurgeOutcome outcome = inTransaction(s -> s.workspaces().purge(acme.id()));
 
-        assertThat(outcome).isEqualTo(new PurgeOutcome.Purged(1, 3, 1, 1));
+        assertThat(outcome).isEqualTo(new PurgeOutcome.Purged(1, 3, 1, 1, 2));
+        assertThat(count("SELECT count(*) FROM secrets WHERE workspace_id = :id", acme.id())).isZero();
+        assertThat(count("SELECT count(*) FROM secrets WHERE workspace_id = :id", keep.id()))
+                .as("another workspace's secrets stay").isEqualTo(1);
         var acmeAfter = read(s -> s.workspaces().findByName("acme"));
         assertThat(acmeAfter).isEmpty();
         assertThat(count("SELECT count(*) FROM manifest_versions WHERE instance_id = :id", gone)).isZero();
