@@ -77,6 +77,7 @@ public final class Main implements Runnable {
         root.addSubcommand(new TemplateCommand(connection));
         root.addSubcommand(new WorkspaceCommand(connection));
         root.addSubcommand(new MemberCommand(connection));
+        root.addSubcommand(new SecretCommand(connection));
         root.addSubcommand(new UserCommand(connection));
         root.addSubcommand(new PlanCommand(connection));
         root.addSubcommand(new TokenCommand(connection));

@@ -322,6 +322,12 @@ class CliInstanceTest {
 
     @Test
     void createFromATemplate() {
+        CliRunner.Result noSecrets = operator.run("instance", "create", "tg", "--template", "telegram-bot", "--env", "prod",
+                "--param", "image=registry.example/tg:1.2.3");
+        assertThat(noSecrets.exit()).as("the template references secrets that do not exist yet").isEqualTo(ExitCodes.FAILED);
+        assertThat(noSecrets.err()).contains("roost secret set telegram-bot-token");
+        ok(operator.runWithInput("bot-token-value\n", "secret", "set", "telegram-bot-token"));
+        ok(operator.runWithInput("gateway-key-value\n", "secret", "set", "telegram-bot-gateway-key"));
         CliRunner.Result created = ok(operator.run("instance", "create", "tg", "--template", "telegram-bot", "--env", "prod",
                 "--param", "image=registry.example/tg:1.2.3"));
         assertThat(created.out()).contains("instance/tg created from template telegram-bot (version 1)");

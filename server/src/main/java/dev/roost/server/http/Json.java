@@ -113,7 +113,7 @@ public final class Json {
             return invalid(pointer, "unknown field \"" + abbreviate(field) + "\"; known fields: " + u.getKnownPropertyIds());
         }
         if (e instanceof InvalidFormatException f) {
-            return invalid(pointer, "expected " + describe(f.getTargetType()) + ", got " + abbreviate(String.valueOf(f.getValue())));
+            return invalid(pointer, "expected " + describe(f.getTargetType()));
         }
         if (e instanceof ValueInstantiationException v) {
             Throwable cause = v.getCause() != null ? v.getCause() : v;
@@ -130,10 +130,10 @@ public final class Json {
         if (e instanceof StreamReadException r) {
             TokenStreamLocation location = r.getLocation();
             String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-            return new RoostException(ErrorCode.MALFORMED_BODY,
-                    "The body is not valid JSON" + where + ": " + abbreviate(r.getOriginalMessage()) + ".");
+            // The parser's own message quotes the offending text, which may be a password: never echo it.
+            return new RoostException(ErrorCode.MALFORMED_BODY, "The body is not valid JSON" + where + ".");
         }
-        return new RoostException(ErrorCode.MALFORMED_BODY, "The body could not be read as JSON: " + abbreviate(e.getOriginalMessage()));
+        return new RoostException(ErrorCode.MALFORMED_BODY, "The body could not be read as JSON.");
     }
 
     private static RoostException invalid(String pointer, String message) {

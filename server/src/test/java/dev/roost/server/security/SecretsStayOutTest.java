@@ -50,6 +50,10 @@ class SecretsStayOutTest {
 
             laterResponses.add(anon.post("/api/v1/auth/login", Map.of("username", "admin", "password", CANARY_PASSWORD + "x")).body());
             laterResponses.add(anon.post("/api/v1/auth/login", Map.of("username", CANARY_PASSWORD, "password", CANARY_PASSWORD)).body());
+            // A body broken right at the password: the parser's message would quote it.
+            laterResponses.add(anon.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":" + CANARY_PASSWORD + "}").body());
+            laterResponses.add(anon.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":" + CANARY_PASSWORD.length()
+                    + ", \"x\":\"" + CANARY_PASSWORD + "\"").body());
             Response rotated = anon.post("/api/v1/auth/refresh", Map.of("refreshToken", refresh));
             secrets.add(rotated.json().get("refreshToken").asString());
             laterResponses.add(anon.post("/api/v1/auth/refresh", Map.of("refreshToken", refresh)).body()); // reuse
