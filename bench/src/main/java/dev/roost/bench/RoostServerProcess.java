@@ -125,6 +125,15 @@ final class RoostServerProcess implements AutoCloseable {
         return new StartLog(pg.find() ? Long.parseLong(pg.group(2)) : -1, server.find() ? Long.parseLong(server.group(1)) : -1);
     }
 
+    /** The embedded PostgreSQL's port, from the server's log. */
+    int postgresPort() throws IOException {
+        Matcher pg = POSTGRES_STARTED.matcher(Files.readString(log));
+        if (!pg.find()) {
+            throw new IllegalStateException("the server log does not name the embedded PostgreSQL's port: " + log);
+        }
+        return Integer.parseInt(pg.group(1));
+    }
+
     OptionalLong rssKiB() {
         return ProcessMemory.rssKiB(process.pid());
     }

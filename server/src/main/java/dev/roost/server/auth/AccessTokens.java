@@ -77,8 +77,34 @@ public final class AccessTokens {
         return jwt.serialize();
     }
 
+    /** Tokens whose signature was checked; a token never changes, so the answer holds until it expires. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Claims> verified = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_REMEMBERED = 10_000;
+
     /** Verifies signature, issuer, type and time; throws TOKEN_INVALID or TOKEN_EXPIRED. */
     public Claims verify(String token) {
+        Claims known = verified.get(token);
+        if (known != null) {
+            if (!clock.instant().isBefore(known.expiresAt())) {
+                verified.remove(token);
+                throw expired();
+            }
+            return known;
+        }
+        Claims claims = verifySignatureAndClaims(token);
+        if (verified.size() >= MAX_REMEMBERED) {
+            verified.clear(); // forgetting only costs a signature check
+        }
+        verified.put(token, claims);
+        return claims;
+    }
+
+    private static RoostException expired() {
+        return new RoostException(ErrorCode.TOKEN_EXPIRED,
+                "The access token has expired. Get a new one with your refresh token (POST /api/v1/auth/refresh) or sign in again.");
+    }
+
+    private Claims verifySignatureAndClaims(String token) {
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -96,8 +122,7 @@ public final class AccessTokens {
             }
             Instant now = clock.instant();
             if (!now.isBefore(claims.getExpirationTime().toInstant())) {
-                throw new RoostException(ErrorCode.TOKEN_EXPIRED,
-                        "The access token has expired. Get a new one with your refresh token (POST /api/v1/auth/refresh) or sign in again.");
+                throw expired();
             }
             if (claims.getNotBeforeTime() != null && now.isBefore(claims.getNotBeforeTime().toInstant())) {
                 throw invalid();

@@ -145,11 +145,7 @@ public final class HttpApi {
             reads.close();
             long nanos = System.nanoTime() - started;
             int status = ctx.statusCode();
-            Timer.builder("roost.http.requests")
-                    .description("API requests by route and status")
-                    .tags("method", route.method().name(), "route", route.path(), "status", Integer.toString(status))
-                    .register(meters)
-                    .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            timer(route, status).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
             if (route.mutating() || status >= 400) {
                 access.info("{} {} -> {} in {} ms{}", ctx.method(), ctx.path(), status, nanos / 1_000_000,
                         principal == null ? "" : " by " + principal.actor());
@@ -158,6 +154,16 @@ public final class HttpApi {
             }
             MDC.clear();
         }
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** One timer per route and status, looked up once: building meter ids per request costs allocation. */
+    private Timer timer(ApiRoute route, int status) {
+        return timers.computeIfAbsent(route.key() + " " + status, k -> Timer.builder("roost.http.requests")
+                .description("API requests by route and status")
+                .tags("method", route.method().name(), "route", route.path(), "status", Integer.toString(status))
+                .register(meters));
     }
 
     private Principal authenticate(ApiRoute route, Context ctx, LazySession reads) {

@@ -135,7 +135,7 @@ public final class InstanceRoutes {
         String after = call.query("after").orElse(null);
         List<Instance> rows = call.session().instances().list(call.workspace().id(), environment, labels, after, limit + 1);
         boolean more = rows.size() > limit;
-        List<InstanceView> items = rows.stream().limit(limit).map(InstanceView::of).toList();
+        List<InstanceSummary> items = rows.stream().limit(limit).map(InstanceSummary::of).toList();
         return new Page<>(items, more ? items.get(items.size() - 1).name() : null);
     }
 

@@ -30,7 +30,9 @@ public final class InstanceRepository {
     private static final String COLUMNS = """
             i.id, i.workspace_id, w.name AS workspace_name, i.name, i.environment, i.labels::text AS labels, i.image,
             i.cpu_millis, i.memory_bytes, i.replicas, i.template, i.current_version, i.desired_state, i.status,
-            i.status_reason, i.restart_count, i.restart_requested_at, i.created_by, i.created_at, i.updated_at""";
+            i.status_reason, i.restart_count, (extract(epoch FROM i.restart_requested_at) * 1000000)::bigint,
+            i.created_by, (extract(epoch FROM i.created_at) * 1000000)::bigint,
+            (extract(epoch FROM i.updated_at) * 1000000)::bigint""";
     private static final String FROM = " FROM instances i JOIN workspaces w ON w.id = i.workspace_id ";
 
     private final Handle handle;
@@ -158,27 +160,44 @@ public final class InstanceRepository {
                 .bind("id", id).bind("at", Rows.timestamp(at)).execute();
     }
 
+    private static final tools.jackson.databind.ObjectReader LABELS_READER = JSON.readerFor(LABELS);
+
+    /** Most instances have no labels: skip the parser for them, it shows up in list latency. */
+    private static Map<String, String> labels(String json) {
+        return json == null || json.equals("{}") ? Map.of() : LABELS_READER.readValue(json);
+    }
+
+    /**
+     * Reads the {@link #COLUMNS} by position, and times as epoch microseconds: a list maps up to
+     * 500 rows per request, and name lookups and calendar-based timestamp parsing showed up in
+     * its profile.
+     */
     private static Instance map(ResultSet rs) throws SQLException {
         return new Instance(
-                rs.getObject("id", UUID.class),
-                rs.getObject("workspace_id", UUID.class),
-                rs.getString("workspace_name"),
-                rs.getString("name"),
-                rs.getString("environment"),
-                JSON.readValue(rs.getString("labels"), LABELS),
-                rs.getString("image"),
-                rs.getLong("cpu_millis"),
-                rs.getLong("memory_bytes"),
-                rs.getInt("replicas"),
-                rs.getString("template"),
-                rs.getInt("current_version"),
-                DesiredState.valueOf(rs.getString("desired_state")),
-                InstanceStatus.valueOf(rs.getString("status")),
-                rs.getString("status_reason"),
-                rs.getInt("restart_count"),
-                Rows.instant(rs, "restart_requested_at"),
-                rs.getString("created_by"),
-                Rows.instant(rs, "created_at"),
-                Rows.instant(rs, "updated_at"));
+                rs.getObject(1, UUID.class),
+                rs.getObject(2, UUID.class),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                labels(rs.getString(6)),
+                rs.getString(7),
+                rs.getLong(8),
+                rs.getLong(9),
+                rs.getInt(10),
+                rs.getString(11),
+                rs.getInt(12),
+                DesiredState.valueOf(rs.getString(13)),
+                InstanceStatus.valueOf(rs.getString(14)),
+                rs.getString(15),
+                rs.getInt(16),
+                micros(rs, 17),
+                rs.getString(18),
+                micros(rs, 19),
+                micros(rs, 20));
+    }
+
+    private static Instant micros(ResultSet rs, int column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.EPOCH.plus(value, java.time.temporal.ChronoUnit.MICROS);
     }
 }
