@@ -74,69 +74,97 @@ public record RoostConfig(
     }
 
     public RoostConfig withHome(Path value) {
-        return new RoostConfig(value.toAbsolutePath(), bindAddress, port, databaseUrl, databasePoolSize, adminUsername,
-                adminPassword, accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
-                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase, masterKeyFile);
+        return with(d -> d.home = value.toAbsolutePath());
     }
 
     public RoostConfig withBindAddress(String value) {
-        return new RoostConfig(home, value, port, databaseUrl, databasePoolSize, adminUsername, adminPassword, accessTokenTtl,
-                refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
-                publicUrl, durableEmbeddedDatabase, masterKeyFile);
+        return with(d -> d.bindAddress = value);
     }
 
     public RoostConfig withPort(int value) {
-        return new RoostConfig(home, bindAddress, value, databaseUrl, databasePoolSize, adminUsername, adminPassword,
-                accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
-                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase, masterKeyFile);
+        return with(d -> d.port = value);
     }
 
     public RoostConfig withDatabaseUrl(String value) {
-        return new RoostConfig(home, bindAddress, port, value, databasePoolSize, adminUsername, adminPassword, accessTokenTtl,
-                refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
-                publicUrl, durableEmbeddedDatabase, masterKeyFile);
+        return with(d -> d.databaseUrl = value);
     }
 
     public RoostConfig withAdminPassword(String value) {
-        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, value, accessTokenTtl,
-                refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
-                publicUrl, durableEmbeddedDatabase, masterKeyFile);
+        return with(d -> d.adminPassword = value);
     }
 
     public RoostConfig withMetricsToken(String value) {
-        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
-                accessTokenTtl, refreshTokenTtl, value, maxRequestBytes, loginAttemptsPerMinute,
-                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase, masterKeyFile);
+        return with(d -> d.metricsToken = value);
     }
 
     public RoostConfig withAccessTokenTtl(Duration value) {
-        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword, value,
-                refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute, loginAttemptsPerAddressPerMinute,
-                publicUrl, durableEmbeddedDatabase, masterKeyFile);
+        return with(d -> d.accessTokenTtl = value);
     }
 
     public RoostConfig withLoginAttemptsPerMinute(int perAccount, int perAddress) {
-        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
-                accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, perAccount, perAddress, publicUrl,
-                durableEmbeddedDatabase, masterKeyFile);
+        return with(d -> {
+            d.loginAttemptsPerMinute = perAccount;
+            d.loginAttemptsPerAddressPerMinute = perAddress;
+        });
     }
 
-    /**
-     * The file holding the master key that seals stored secrets (base64 or hex of 32 bytes),
-     * instead of {@code <home>/keys/master.key}; null for the one in the home.
-     */
+    /** The master key of the secret store from this file instead of {@code <home>/keys/master.key}. */
     public RoostConfig withMasterKeyFile(Path value) {
-        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
-                accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
-                loginAttemptsPerAddressPerMinute, publicUrl, durableEmbeddedDatabase,
-                value == null ? null : value.toAbsolutePath());
+        return with(d -> d.masterKeyFile = value == null ? null : value.toAbsolutePath());
     }
 
     /** Test-only: an embedded database without fsync. */
     public RoostConfig withDurableEmbeddedDatabase(boolean value) {
-        return new RoostConfig(home, bindAddress, port, databaseUrl, databasePoolSize, adminUsername, adminPassword,
-                accessTokenTtl, refreshTokenTtl, metricsToken, maxRequestBytes, loginAttemptsPerMinute,
-                loginAttemptsPerAddressPerMinute, publicUrl, value, masterKeyFile);
+        return with(d -> d.durableEmbeddedDatabase = value);
+    }
+
+    /** A copy with some settings changed; the compact constructor checks the result. */
+    private RoostConfig with(java.util.function.Consumer<Draft> change) {
+        Draft d = new Draft(this);
+        change.accept(d);
+        return new RoostConfig(d.home, d.bindAddress, d.port, d.databaseUrl, d.databasePoolSize, d.adminUsername,
+                d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
+                d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
+                d.masterKeyFile);
+    }
+
+    /** The settings as mutable fields, only inside {@link #with}. */
+    private static final class Draft {
+        Path home;
+        String bindAddress;
+        int port;
+        String databaseUrl;
+        int databasePoolSize;
+        String adminUsername;
+        String adminPassword;
+        Duration accessTokenTtl;
+        Duration refreshTokenTtl;
+        String metricsToken;
+        long maxRequestBytes;
+        int loginAttemptsPerMinute;
+        int loginAttemptsPerAddressPerMinute;
+        String publicUrl;
+        boolean durableEmbeddedDatabase;
+        Path masterKeyFile;
+
+        Draft(RoostConfig c) {
+            home = c.home;
+            bindAddress = c.bindAddress;
+            port = c.port;
+            databaseUrl = c.databaseUrl;
+            databasePoolSize = c.databasePoolSize;
+            adminUsername = c.adminUsername;
+            adminPassword = c.adminPassword;
+            accessTokenTtl = c.accessTokenTtl;
+            refreshTokenTtl = c.refreshTokenTtl;
+            metricsToken = c.metricsToken;
+            maxRequestBytes = c.maxRequestBytes;
+            loginAttemptsPerMinute = c.loginAttemptsPerMinute;
+            loginAttemptsPerAddressPerMinute = c.loginAttemptsPerAddressPerMinute;
+            publicUrl = c.publicUrl;
+            durableEmbeddedDatabase = c.durableEmbeddedDatabase;
+            masterKeyFile = c.masterKeyFile;
+        }
     }
 
     @Override
