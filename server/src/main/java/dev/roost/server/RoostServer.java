@@ -2,6 +2,8 @@ package dev.roost.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.roost.core.policy.ManifestPolicy;
+import dev.roost.runtime.Runtime;
 import dev.roost.server.audit.AuditRoutes;
 import dev.roost.server.auth.AccessTokens;
 import dev.roost.server.auth.AuthRoutes;
@@ -9,23 +11,23 @@ import dev.roost.server.auth.Authenticator;
 import dev.roost.server.auth.LoginRateLimiter;
 import dev.roost.server.auth.PasswordHasher;
 import dev.roost.server.auth.SessionTokens;
-import dev.roost.core.policy.ManifestPolicy;
 import dev.roost.server.bootstrap.FirstStart;
-import dev.roost.server.instances.InstanceRoutes;
-import dev.roost.server.instances.InstanceService;
-import dev.roost.server.system.SchemaRoutes;
-import dev.roost.server.templates.TemplateRoutes;
 import dev.roost.server.config.RoostConfig;
 import dev.roost.server.home.RoostHome;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.HttpApi;
 import dev.roost.server.http.OpenApiDocument;
+import dev.roost.server.instances.InstanceRoutes;
+import dev.roost.server.instances.InstanceService;
 import dev.roost.server.maintenance.ExpiredRecordsSweeper;
 import dev.roost.server.plans.PlanRoutes;
+import dev.roost.server.runtime.RuntimeSelection;
 import dev.roost.server.secrets.MasterKeySource;
 import dev.roost.server.secrets.SecretRoutes;
 import dev.roost.server.system.Readiness;
+import dev.roost.server.system.SchemaRoutes;
 import dev.roost.server.system.SystemRoutes;
+import dev.roost.server.templates.TemplateRoutes;
 import dev.roost.server.users.UserRoutes;
 import dev.roost.server.workspaces.MemberRoutes;
 import dev.roost.server.workspaces.WorkspaceRoutes;
@@ -48,6 +50,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +68,7 @@ public final class RoostServer implements AutoCloseable {
     private RoostHome home;
     private Database database;
     private SecretStore secrets;
+    private Optional<Runtime> runtime = Optional.empty();
     private HttpApi http;
     private FirstStart.Outcome firstStart;
     private final AtomicReference<Boolean> closed = new AtomicReference<>(false);
@@ -109,6 +113,9 @@ public final class RoostServer implements AutoCloseable {
         MasterKeySource.Loaded masterKey = MasterKeySource.load(home, config.masterKeyFile(),
                 database.read(DatabaseSecretStore::keyIdsInUse));
         secrets = new DatabaseSecretStore(masterKey.key());
+
+        runtime = RuntimeSelection.select(config.runtime());
+        runtime.ifPresent(closeables::add);
 
         PasswordHasher hasher = new PasswordHasher();
         firstStart = FirstStart.run(database, home, config.adminUsername(), config.adminPassword(), hasher);
@@ -180,6 +187,11 @@ public final class RoostServer implements AutoCloseable {
     /** The workspace secret store (for tests and, later, the runtime that injects values). */
     public SecretStore secrets() {
         return secrets;
+    }
+
+    /** Where instances run; empty when the server runs none (setting {@code runtime=none}, or no Docker found). */
+    public Optional<Runtime> runtime() {
+        return runtime;
     }
 
     public HttpApi http() {

@@ -32,9 +32,17 @@ public record RoostConfig(
         int loginAttemptsPerAddressPerMinute,
         String publicUrl,
         boolean durableEmbeddedDatabase,
-        Path masterKeyFile) {
+        Path masterKeyFile,
+        String runtime,
+        Duration reconcileInterval) {
 
     public static final int DEFAULT_PORT = 7070;
+
+    /**
+     * Where instances run: {@code auto} (Docker when a daemon answers, else none), {@code docker},
+     * {@code fake} (in memory, for trials and tests) or {@code none} (manifests are stored, nothing runs).
+     */
+    public static final java.util.List<String> RUNTIMES = java.util.List.of("auto", "docker", "fake", "none");
 
     public RoostConfig {
         requireNonNull(home, "home is null");
@@ -42,6 +50,14 @@ public record RoostConfig(
         requireNonNull(adminUsername, "adminUsername is null");
         requireNonNull(accessTokenTtl, "accessTokenTtl is null");
         requireNonNull(refreshTokenTtl, "refreshTokenTtl is null");
+        requireNonNull(runtime, "runtime is null");
+        if (!RUNTIMES.contains(runtime)) {
+            throw new IllegalArgumentException("runtime must be one of " + String.join(", ", RUNTIMES) + ", got " + runtime);
+        }
+        requireNonNull(reconcileInterval, "reconcileInterval is null");
+        if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
+            throw new IllegalArgumentException("the reconcile interval must be positive");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
         }
@@ -70,7 +86,9 @@ public record RoostConfig(
                 blankToNull(env.get("ROOST_PUBLIC_URL")),
                 true,
                 Optional.ofNullable(blankToNull(env.get("ROOST_MASTER_KEY_FILE"))).map(f -> Path.of(f).toAbsolutePath())
-                        .orElse(null));
+                        .orElse(null),
+                env.getOrDefault("ROOST_RUNTIME", "auto").toLowerCase(Locale.ROOT),
+                parseDuration(env, "ROOST_RECONCILE_INTERVAL", Duration.ofSeconds(5)));
     }
 
     public RoostConfig withHome(Path value) {
@@ -118,6 +136,16 @@ public record RoostConfig(
         return with(d -> d.durableEmbeddedDatabase = value);
     }
 
+    /** Where instances run; one of {@link #RUNTIMES}. */
+    public RoostConfig withRuntime(String value) {
+        return with(d -> d.runtime = value);
+    }
+
+    /** How often the reconciler compares every instance with its runtime when nothing wakes it sooner. */
+    public RoostConfig withReconcileInterval(Duration value) {
+        return with(d -> d.reconcileInterval = value);
+    }
+
     /** A copy with some settings changed; the compact constructor checks the result. */
     private RoostConfig with(java.util.function.Consumer<Draft> change) {
         Draft d = new Draft(this);
@@ -125,7 +153,7 @@ public record RoostConfig(
         return new RoostConfig(d.home, d.bindAddress, d.port, d.databaseUrl, d.databasePoolSize, d.adminUsername,
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
-                d.masterKeyFile);
+                d.masterKeyFile, d.runtime, d.reconcileInterval);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -146,6 +174,8 @@ public record RoostConfig(
         String publicUrl;
         boolean durableEmbeddedDatabase;
         Path masterKeyFile;
+        String runtime;
+        Duration reconcileInterval;
 
         Draft(RoostConfig c) {
             home = c.home;
@@ -164,6 +194,8 @@ public record RoostConfig(
             publicUrl = c.publicUrl;
             durableEmbeddedDatabase = c.durableEmbeddedDatabase;
             masterKeyFile = c.masterKeyFile;
+            runtime = c.runtime;
+            reconcileInterval = c.reconcileInterval;
         }
     }
 
@@ -171,7 +203,7 @@ public record RoostConfig(
     public String toString() {
         return "RoostConfig[home=" + home + ", bind=" + bindAddress + ":" + port + ", database="
                 + (databaseUrl == null ? "embedded" : "external") + ", masterKey="
-                + (masterKeyFile == null ? "home" : masterKeyFile) + "]"; // no secrets
+                + (masterKeyFile == null ? "home" : masterKeyFile) + ", runtime=" + runtime + "]"; // no secrets
     }
 
     private static final Pattern DURATION = Pattern.compile("^(\\d{1,9})(ms|s|m|h|d)$");

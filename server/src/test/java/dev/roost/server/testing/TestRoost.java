@@ -56,7 +56,8 @@ public final class TestRoost implements AutoCloseable {
                 .withPort(0)
                 .withDatabaseUrl(databaseUrl)
                 .withAdminPassword(ADMIN_PASSWORD)
-                .withLoginAttemptsPerMinute(1000, 1000);
+                .withLoginAttemptsPerMinute(1000, 1000)
+                .withRuntime("fake");
         return new TestRoost(RoostServer.start(tweak.apply(config)), home);
     }
 
