@@ -35,6 +35,10 @@ final class UpCommand implements Callable<Integer> {
                     + "(default: $ROOST_DATABASE_URL). Put the password in the URL only via the environment variable.")
     String databaseUrl;
 
+    @Option(names = "--runtime", paramLabel = "RUNTIME",
+            description = "Where instances run: auto (Docker when a daemon answers), docker, fake or none. Default: $ROOST_RUNTIME or auto.")
+    String runtime;
+
     @Option(names = "--log-format", paramLabel = "FORMAT", description = "json, text or auto (text on a terminal). Default: $ROOST_LOG_FORMAT or auto.")
     LogSetup.Format logFormat;
 
@@ -67,6 +71,13 @@ final class UpCommand implements Callable<Integer> {
         }
         if (databaseUrl != null) {
             config = config.withDatabaseUrl(databaseUrl);
+        }
+        if (runtime != null) {
+            try {
+                config = config.withRuntime(runtime.toLowerCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCodes.USAGE, e.getMessage());
+            }
         }
         context.out().println("Starting Roost (home " + config.home() + ")...");
         RoostServer server;
