@@ -618,8 +618,35 @@ public final class DockerRuntime implements Runtime {
         Map<String, String> labels = new LinkedHashMap<>(ContainerLabels.forInstance(settings, instanceId));
         labels.put(ContainerLabels.VOLUME, volume.name());
         // Creating a volume that exists returns the existing one.
-        call("create volume " + name, () -> docker.createVolumeCmd().withName(name).withLabels(labels).exec());
+        var created = call("create volume " + name, () -> docker.createVolumeCmd().withName(name).withLabels(labels).exec());
+        handToContainerUser(name, created.getMountpoint());
         return name;
+    }
+
+    /**
+     * A new local volume's directory belongs to root, so the (non-root) container user could not
+     * write to it. With the daemon on this machine, its top directory is given to the container
+     * user once, while it still belongs to root; contents are never touched.
+     */
+    private void handToContainerUser(String volume, String mountpoint) {
+        if (!settings.localDaemon() || mountpoint == null || mountpoint.isEmpty()) {
+            return;
+        }
+        java.nio.file.Path dir = java.nio.file.Path.of(mountpoint);
+        String[] ids = settings.user().split(":");
+        try {
+            if (java.nio.file.Files.isDirectory(dir) && ((Integer) java.nio.file.Files.getAttribute(dir, "unix:uid")) == 0) {
+                java.nio.file.Files.setAttribute(dir, "unix:uid", Integer.parseInt(ids[0]));
+                java.nio.file.Files.setAttribute(dir, "unix:gid", Integer.parseInt(ids[1]));
+                java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            }
+        } catch (IOException | RuntimeException e) {
+            if (warned.add("volume-owner")) {
+                log.warn("could not hand volume {} to the container user {} ({}); the container can read it but not write to it "
+                        + "unless its image prepares the mount path. Run Roost as root on the Docker host to fix this",
+                        volume, settings.user(), e.toString());
+            }
+        }
     }
 
     /** Creates the instance's network if needed and returns its gateway address. */
