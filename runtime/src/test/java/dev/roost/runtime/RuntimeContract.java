@@ -505,6 +505,21 @@ public abstract class RuntimeContract {
     }
 
     @Test
+    void a_follow_ends_when_the_container_stops() {
+        WorkloadSpec spec = workload().spec();
+        String id = create(spec);
+
+        try (LogStream follow = runtime().logs(id, new LogRequest(0, true))) {
+            runtime().apply(new RuntimeAction.StopContainer(spec.instanceId(), id, "test"), SecretSource.NONE);
+
+            await().atMost(WAIT).until(() -> {
+                follow.next(Duration.ofMillis(200));
+                return follow.isFinished();
+            });
+        }
+    }
+
+    @Test
     void logs_of_a_missing_container_are_not_found() {
         assertThat(kindOf(() -> runtime().logs("no-such-container-" + UUID.randomUUID(), new LogRequest(10, false))))
                 .isEqualTo(RuntimeFailure.Kind.NOT_FOUND);

@@ -27,7 +27,7 @@ record SubnetPool(long base, int poolPrefix, int subnetPrefix) {
             throw new IllegalArgumentException("the subnet prefix must be between the pool's (" + range.prefix
                     + ") and 29, got " + subnetPrefix);
         }
-        if (range.start != (range.start & mask(range.prefix))) {
+        if (!pool.trim().startsWith(format(range.start) + "/")) {
             throw new IllegalArgumentException("the subnet pool " + pool + " has host bits set");
         }
         return new SubnetPool(range.start, range.prefix, subnetPrefix);
