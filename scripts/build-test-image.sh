@@ -86,6 +86,11 @@ build() { # tag, extra import changes...
         -c "LABEL roost.test-image=$fingerprint" \
         "$@" - "$image:$tag" >/dev/null
 }
+previous=$(docker image inspect --format '{{.Id}}' "$image:1" "$image:unhealthy" 2>/dev/null || true)
 build 1
 build unhealthy -c 'ENV ROOST_TEST_HEALTH=503'
+# The images this build replaced, unless a container still uses them.
+for id in $previous; do
+    docker image rm "$id" >/dev/null 2>&1 && say "removed the replaced image ${id#sha256:}" || true
+done
 say "done: $image:1 and $image:unhealthy ($fingerprint)"
