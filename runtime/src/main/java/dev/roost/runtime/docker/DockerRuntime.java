@@ -514,6 +514,10 @@ public final class DockerRuntime implements Runtime {
                 if (raced.isPresent()) {
                     return reuse(raced.get(), spec, name);
                 }
+                if (e.getCause() instanceof com.github.dockerjava.api.exception.BadRequestException) {
+                    // e.g. a memory limit below Docker's minimum, a mount path that is not absolute
+                    throw new RuntimeFailure(RuntimeFailure.Kind.INVALID_SPEC, e.getMessage(), e);
+                }
                 throw e;
             }
             log.info("created container {} ({}) for instance {}", name, shortId(id), spec.instanceId());
@@ -537,6 +541,9 @@ public final class DockerRuntime implements Runtime {
         }
         if (network.isEmpty()) {
             return;
+        }
+        if (spec.network().egress() == dev.roost.core.manifest.Network.Egress.RESTRICTED && warned.add("restricted")) {
+            log.warn("egress RESTRICTED is enforced as GATEWAY_ONLY for now: its allow-list needs an egress proxy Roost does not have yet");
         }
         boolean guarded = firewallUsable();
         if (network.get().kind() == InstanceNetwork.Kind.INBOUND_ONLY && !guarded) {
