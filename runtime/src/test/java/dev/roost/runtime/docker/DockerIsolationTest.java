@@ -225,9 +225,9 @@ class DockerIsolationTest {
         String otherAddress = runtime.endpoint(other, 8080).orElseThrow().getHostString();
 
         assertThat(sh(id, "wget -q -O - \"$" + DockerRuntime.GATEWAY_URL_ENV + "/\"").output()).isEqualTo("gateway ok");
-        assertThat(sh(id, "timeout 3 wget -q -O - http://" + gatewayAddress + ":" + otherService.getAddress().getPort() + "/")
+        assertThat(sh(id, "timeout 1 wget -q -O - http://" + gatewayAddress + ":" + otherService.getAddress().getPort() + "/")
                 .exitCode()).as("another port of the host").isNotZero();
-        assertThat(sh(id, "timeout 3 wget -q -O - http://" + otherAddress + ":8080/healthz").exitCode())
+        assertThat(sh(id, "timeout 1 wget -q -O - http://" + otherAddress + ":8080/healthz").exitCode())
                 .as("a container of another instance").isNotZero();
         assertThat(sh(other, "wget -q -O - http://127.0.0.1:8080/healthz").output().strip()).as("the other one is up").isEqualTo("ok");
     }
@@ -245,7 +245,7 @@ class DockerIsolationTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(response.body().strip()).isEqualTo("ok");
         assertThat(DockerTestSupport.environmentOf(client, id, DockerRuntime.GATEWAY_URL_ENV)).isEmpty();
-        assertThat(sh(id, "timeout 3 wget -q -O - http://" + bridgeAddress + ":" + gateway.getAddress().getPort() + "/").exitCode())
+        assertThat(sh(id, "timeout 1 wget -q -O - http://" + bridgeAddress + ":" + gateway.getAddress().getPort() + "/").exitCode())
                 .as("not even the gateway").isNotZero();
     }
 
