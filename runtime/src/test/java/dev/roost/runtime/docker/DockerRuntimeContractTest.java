@@ -31,7 +31,7 @@ class DockerRuntimeContractTest extends RuntimeContract {
 
     @BeforeAll
     static void connect() {
-        DockerTestSupport.requireDocker();
+        // Nothing here contacts the daemon: each test checks for it, so a skip is counted and explained per test.
         runtime = DockerRuntime.connect(DockerTestSupport.settings());
         client = DockerTestSupport.client();
     }
@@ -44,7 +44,9 @@ class DockerRuntimeContractTest extends RuntimeContract {
     @AfterAll
     static void disconnect() throws IOException {
         if (client != null) {
-            DockerTestSupport.cleanUpRun(client);
+            if (DockerTestSupport.usable()) {
+                DockerTestSupport.cleanUpRun(client);
+            }
             client.close();
         }
         if (runtime != null) {
@@ -118,7 +120,7 @@ class DockerRuntimeContractTest extends RuntimeContract {
 
     @Override
     protected void cleanUp(Collection<UUID> instanceIds) {
-        if (client != null) {
+        if (client != null && DockerTestSupport.usable()) {
             DockerTestSupport.cleanUp(client, instanceIds);
         }
     }

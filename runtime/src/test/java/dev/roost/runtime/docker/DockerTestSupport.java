@@ -55,28 +55,38 @@ public final class DockerTestSupport {
                 .withLabels(Map.of(RUN_LABEL, RUN));
     }
 
+    /** Whether a daemon answers and the test images exist (checked once per run). */
+    public static boolean usable() {
+        check();
+        return unusable == null;
+    }
+
     /** Skips the calling test (or fails it, under ROOST_REQUIRE_DOCKER=1) unless a daemon answers and the test images exist. */
     public static void requireDocker() {
+        check();
+        if (unusable != null) {
+            if ("1".equals(System.getenv("ROOST_REQUIRE_DOCKER"))) {
+                fail("Docker tests cannot run: " + unusable + " (ROOST_REQUIRE_DOCKER=1 makes this a failure)");
+            }
+            Assumptions.abort("Docker tests skipped: " + unusable);
+        }
+    }
+
+    private static void check() {
         if (!checked) {
             synchronized (DockerTestSupport.class) {
                 if (!checked) {
-                    unusable = check();
+                    unusable = findProblem();
                     checked = true;
                 }
             }
         }
-        if (unusable != null) {
-            if ("1".equals(System.getenv("ROOST_REQUIRE_DOCKER"))) {
-                fail(unusable + " (ROOST_REQUIRE_DOCKER=1 makes this a failure)");
-            }
-            Assumptions.abort(unusable);
-        }
     }
 
-    private static String check() {
+    private static String findProblem() {
         DockerRuntime.DaemonStatus status = DockerRuntime.probeDaemon(settings());
         if (!status.answers()) {
-            return "Docker tests skipped: " + status.detail();
+            return status.detail();
         }
         if (imagesPresent()) {
             return null;
@@ -96,7 +106,7 @@ public final class DockerTestSupport {
         if (imagesPresent()) {
             return null;
         }
-        return "Docker tests skipped: the test images " + IMAGE + " and " + UNHEALTHY_IMAGE
+        return "the test images " + IMAGE + " and " + UNHEALTHY_IMAGE
                 + " are missing; build them with scripts/build-test-image.sh (needs busybox-static)";
     }
 
