@@ -333,7 +333,9 @@ public final class FakeRuntime implements Runtime {
                         return Optional.of(container.logs.get(position++));
                     }
                     long left = deadline - System.nanoTime();
-                    if (!follow || left <= 0 || !containers.containsKey(container.id)) {
+                    // Like `docker logs -f`, a follow ends when the container is gone or no longer running.
+                    if (!follow || left <= 0 || !containers.containsKey(container.id)
+                            || container.state != ObservedContainer.State.RUNNING) {
                         return Optional.empty();
                     }
                     try {

@@ -55,5 +55,8 @@ public final class LogSetup {
         context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
         context.getLogger("org.flywaydb").setLevel(Level.WARN);
         context.getLogger("io.zonky").setLevel(Level.WARN);
+        // The Docker client's debug output holds whole request bodies, secret environment values included.
+        context.getLogger("org.apache.hc").setLevel(Level.WARN);
+        context.getLogger("com.github.dockerjava").setLevel(Level.WARN);
     }
 }
