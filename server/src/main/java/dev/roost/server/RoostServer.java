@@ -114,7 +114,7 @@ public final class RoostServer implements AutoCloseable {
                 database.read(DatabaseSecretStore::keyIdsInUse));
         secrets = new DatabaseSecretStore(masterKey.key());
 
-        runtime = RuntimeSelection.select(config.runtime());
+        runtime = RuntimeSelection.select(config.runtime(), config.docker());
         runtime.ifPresent(closeables::add);
 
         PasswordHasher hasher = new PasswordHasher();

@@ -2,6 +2,7 @@ package dev.roost.server.config;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.roost.runtime.docker.DockerSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -34,7 +35,8 @@ public record RoostConfig(
         boolean durableEmbeddedDatabase,
         Path masterKeyFile,
         String runtime,
-        Duration reconcileInterval) {
+        Duration reconcileInterval,
+        DockerSettings docker) {
 
     public static final int DEFAULT_PORT = 7070;
 
@@ -55,6 +57,7 @@ public record RoostConfig(
             throw new IllegalArgumentException("runtime must be one of " + String.join(", ", RUNTIMES) + ", got " + runtime);
         }
         requireNonNull(reconcileInterval, "reconcileInterval is null");
+        requireNonNull(docker, "docker is null");
         if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
             throw new IllegalArgumentException("the reconcile interval must be positive");
         }
@@ -88,7 +91,8 @@ public record RoostConfig(
                 Optional.ofNullable(blankToNull(env.get("ROOST_MASTER_KEY_FILE"))).map(f -> Path.of(f).toAbsolutePath())
                         .orElse(null),
                 env.getOrDefault("ROOST_RUNTIME", "auto").toLowerCase(Locale.ROOT),
-                parseDuration(env, "ROOST_RECONCILE_INTERVAL", Duration.ofSeconds(5)));
+                parseDuration(env, "ROOST_RECONCILE_INTERVAL", Duration.ofSeconds(5)),
+                DockerSettings.fromEnvironment(env));
     }
 
     public RoostConfig withHome(Path value) {
@@ -146,6 +150,11 @@ public record RoostConfig(
         return with(d -> d.reconcileInterval = value);
     }
 
+    /** How the Docker runtime reaches its daemon and builds containers ({@code DOCKER_HOST}, {@code ROOST_DOCKER_*}). */
+    public RoostConfig withDockerSettings(DockerSettings value) {
+        return with(d -> d.docker = value);
+    }
+
     /** A copy with some settings changed; the compact constructor checks the result. */
     private RoostConfig with(java.util.function.Consumer<Draft> change) {
         Draft d = new Draft(this);
@@ -153,7 +162,7 @@ public record RoostConfig(
         return new RoostConfig(d.home, d.bindAddress, d.port, d.databaseUrl, d.databasePoolSize, d.adminUsername,
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
-                d.masterKeyFile, d.runtime, d.reconcileInterval);
+                d.masterKeyFile, d.runtime, d.reconcileInterval, d.docker);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -176,6 +185,7 @@ public record RoostConfig(
         Path masterKeyFile;
         String runtime;
         Duration reconcileInterval;
+        DockerSettings docker;
 
         Draft(RoostConfig c) {
             home = c.home;
@@ -196,6 +206,7 @@ public record RoostConfig(
             masterKeyFile = c.masterKeyFile;
             runtime = c.runtime;
             reconcileInterval = c.reconcileInterval;
+            docker = c.docker;
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.roost.server.runtime;
 
 import dev.roost.runtime.Runtime;
+import dev.roost.runtime.docker.DockerRuntime;
+import dev.roost.runtime.docker.DockerSettings;
 import dev.roost.runtime.fake.FakeRuntime;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -15,21 +17,34 @@ public final class RuntimeSelection {
 
     /**
      * The runtime for {@code setting} (see {@code RoostConfig.RUNTIMES}); empty for {@code none},
-     * and for {@code auto} when no Docker daemon answers.
+     * and for {@code auto} when no Docker daemon answers. {@code docker} without a daemon fails
+     * with a message that says what to install or start.
      */
-    public static Optional<Runtime> select(String setting) {
+    public static Optional<Runtime> select(String setting, DockerSettings docker) {
         return switch (setting) {
             case "fake" -> {
                 log.warn("Using the in-memory fake runtime: instances are simulated, nothing really runs");
                 yield Optional.of(new FakeRuntime());
             }
             case "none" -> {
-                log.info("No runtime (runtime=none): manifests are stored, nothing runs");
+                log.info("No runtime (runtime=none): manifests are stored and checked, nothing runs");
                 yield Optional.empty();
             }
-            case "docker" -> throw new IllegalStateException("the Docker runtime is not part of this build yet");
+            case "docker" -> {
+                DockerRuntime.DaemonStatus status = DockerRuntime.probeDaemon(docker);
+                if (!status.answers()) {
+                    throw new IllegalStateException("runtime=docker, but " + status.detail());
+                }
+                log.info("Instances run on {}", status.detail());
+                yield Optional.of(DockerRuntime.connect(docker));
+            }
             case "auto" -> {
-                log.info("No runtime found (no Docker support in this build yet): manifests are stored, nothing runs");
+                DockerRuntime.DaemonStatus status = DockerRuntime.probeDaemon(docker);
+                if (status.answers()) {
+                    log.info("Instances run on {}", status.detail());
+                    yield Optional.of(DockerRuntime.connect(docker));
+                }
+                log.warn("No runtime: {} Until then manifests are stored and checked, nothing runs.", status.detail());
                 yield Optional.empty();
             }
             default -> throw new IllegalArgumentException("unknown runtime " + setting);
