@@ -243,12 +243,21 @@ public final class DeploymentPlanner {
     }
 
     private static DeploymentPlan deleted(Desired desired, List<ObservedContainer> mine) {
-        UUID id = desired.spec().instanceId();
+        return removal(desired.spec().instanceId(), mine, desired.removeVolumes());
+    }
+
+    /**
+     * The plan for a deleted instance, which needs no workload (its manifest may no longer even
+     * validate): remove its containers, then its volumes when {@code removeVolumes}.
+     */
+    public static DeploymentPlan removal(UUID id, List<ObservedContainer> observed, boolean removeVolumes) {
         List<RuntimeAction> actions = new ArrayList<>();
-        for (ObservedContainer c : mine) {
-            actions.add(new RuntimeAction.RemoveContainer(id, c.containerId(), "the instance is deleted"));
+        for (ObservedContainer c : observed) {
+            if (c.instanceId().equals(id)) {
+                actions.add(new RuntimeAction.RemoveContainer(id, c.containerId(), "the instance is deleted"));
+            }
         }
-        if (desired.removeVolumes()) {
+        if (removeVolumes) {
             actions.add(new RuntimeAction.RemoveVolumes(id, "the instance is deleted and its volumes were not kept"));
         }
         return new DeploymentPlan(actions, List.of());

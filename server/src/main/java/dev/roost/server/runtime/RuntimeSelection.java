@@ -17,11 +17,11 @@ public final class RuntimeSelection {
      * The runtime for {@code setting} (see {@code RoostConfig.RUNTIMES}); empty for {@code none},
      * and for {@code auto} when no Docker daemon answers.
      */
-    public static Optional<Runtime> select(String setting) {
+    public static Optional<Runtime> select(String setting, java.time.Clock clock) {
         return switch (setting) {
             case "fake" -> {
                 log.warn("Using the in-memory fake runtime: instances are simulated, nothing really runs");
-                yield Optional.of(new FakeRuntime());
+                yield Optional.of(new FakeRuntime(clock));
             }
             case "none" -> {
                 log.info("No runtime (runtime=none): manifests are stored, nothing runs");

@@ -29,7 +29,7 @@ public final class ReconcileStateRepository {
      * One instance as the reconciler sees it. {@code generation} counts requests;
      * {@code convergedGeneration} is the last one carried out.
      */
-    public record Target(UUID id, UUID workspaceId, String workspace, String name, int version, String manifestJson,
+    public record Target(UUID id, UUID workspaceId, String workspace, String name, int version, String manifestJson, String versionSource,
             DesiredState desiredState, InstanceStatus status, String statusReason, long generation, long convergedGeneration,
             Instant restartRequestedAt, Instant restartHandledAt, boolean keepVolumes, Integer lastHealthyVersion,
             Integer rolloutVersion, Instant rolloutStartedAt, String rolloutFailure, int restartCount) {
@@ -45,7 +45,7 @@ public final class ReconcileStateRepository {
     }
 
     private static final String SELECT = """
-            SELECT i.id, i.workspace_id, w.name AS workspace_name, i.name, i.current_version, m.manifest::text AS manifest,
+            SELECT i.id, i.workspace_id, w.name AS workspace_name, i.name, i.current_version, m.manifest::text AS manifest, m.source,
                    i.desired_state, i.status, i.status_reason, i.generation, i.converged_generation,
                    i.restart_requested_at, i.restart_handled_at, i.keep_volumes, i.last_healthy_version, i.rollout_version,
                    i.rollout_started_at, i.rollout_failure, i.restart_count
@@ -116,7 +116,7 @@ public final class ReconcileStateRepository {
         int rollout = rs.getInt("rollout_version");
         Integer ro = rs.wasNull() ? null : rollout;
         return new Target(rs.getObject("id", UUID.class), rs.getObject("workspace_id", UUID.class), rs.getString("workspace_name"),
-                rs.getString("name"), rs.getInt("current_version"), rs.getString("manifest"),
+                rs.getString("name"), rs.getInt("current_version"), rs.getString("manifest"), rs.getString("source"),
                 DesiredState.valueOf(rs.getString("desired_state")), InstanceStatus.valueOf(rs.getString("status")),
                 rs.getString("status_reason"), rs.getLong("generation"), rs.getLong("converged_generation"),
                 Rows.instant(rs, "restart_requested_at"), Rows.instant(rs, "restart_handled_at"), rs.getBoolean("keep_volumes"),
