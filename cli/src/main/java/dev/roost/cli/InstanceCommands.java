@@ -175,6 +175,8 @@ final class InstanceCommands {
                     .add("Environment", i.path("environment").asString(null))
                     .add("Status", i.path("status").asString("") + (reason == null ? "" : " (" + reason + ")"))
                     .add("Desired state", i.path("desiredState").asString(null))
+                    .add("Last healthy", i.path("lastHealthyVersion").isNumber() ? "version " + i.path("lastHealthyVersion").asInt() : "none yet")
+                    .add("Rollout", rollout(i.path("rollout")))
                     .add("Image", i.path("image").asString(null))
                     .add("Resources", "cpu " + i.path("cpu").asString("-") + ", memory " + i.path("memory").asString("-")
                             + ", replicas " + i.path("replicas").asInt())
@@ -195,6 +197,16 @@ final class InstanceCommands {
             text += "\nRecent audit entries:\n" + (entries.isEmpty() ? "  none\n" : entries.render("  "));
             return text;
         }
+    }
+
+    /** A rollout in words: {@code version 3 since 2026-01-31 12:00:00 UTC} or {@code version 3 failed: why}. */
+    static String rollout(JsonNode rollout) {
+        if (!rollout.isObject()) {
+            return "none";
+        }
+        String failure = rollout.path("failure").asString(null);
+        return "version " + rollout.path("version").asInt() + (failure != null ? " failed: " + failure
+                : " in progress since " + TimeText.timestamp(rollout.path("startedAt").asString(null)));
     }
 
     static Table versionTable(JsonNode versions) {
@@ -382,15 +394,18 @@ final class InstanceCommands {
         }
 
         @Command(mixinStandardHelpOptions = true, name = "instance", aliases = "instances", description = {"Delete an instance. Its history and audit "
-                + "entries are kept, and the name can be used again.",
+                + "entries are kept, and the name can be used again. The reconciler then removes its containers and, "
+                + "unless --keep-volumes, its volumes.",
                 "Asks for confirmation on a terminal; in scripts pass --yes."})
         int instance(@Parameters(paramLabel = "NAME", description = "The instance.") String name,
                 @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation.") boolean yes,
+                @Option(names = "--keep-volumes", description = "Keep the instance's volumes (its data).") boolean keepVolumes,
                 @Mixin WorkspaceOption workspaceOption) {
             String workspace = connection.workspace(workspaceOption.name());
-            connection.confirm("Delete instance " + name + " in workspace " + workspace + "?", yes, "delete instance " + name);
-            connection.client().delete(instancePath(workspace, name));
-            connection.printer().line("instance/" + name + " deleted");
+            connection.confirm("Delete instance " + name + " in workspace " + workspace + (keepVolumes ? "" : " and its volumes") + "?",
+                    yes, "delete instance " + name);
+            connection.client().delete(instancePath(workspace, name) + (keepVolumes ? "?keepVolumes=true" : ""));
+            connection.printer().line("instance/" + name + " deleted" + (keepVolumes ? " (volumes kept)" : ""));
             return ExitCodes.OK;
         }
     }

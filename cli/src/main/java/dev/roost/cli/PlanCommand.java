@@ -11,8 +11,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 
-/** {@code roost plan}: the quota bundles workspaces are on. */
-@Command(mixinStandardHelpOptions = true, name = "plan", aliases = "plans", description = "Plans and their quotas: list, show.")
+/** {@code roost plans}: the quota bundles workspaces are on. ({@code roost plan NAME} is an instance's deployment plan.) */
+@Command(mixinStandardHelpOptions = true, name = "plans", description = "Subscription plans and their quotas: list, show.")
 final class PlanCommand {
     private final Connection connection;
 

@@ -91,7 +91,7 @@ final class WorkspaceCommand {
             "Example: roost workspace create acme --owner alice --plan business"})
     int create(@Parameters(paramLabel = "NAME", description = "Lower-case letters, digits and '-'.") String name,
             @Option(names = "--owner", required = true, paramLabel = "USER", description = "The user who owns it.") String owner,
-            @Option(names = "--plan", paramLabel = "PLAN", description = "Its plan (default: starter; roost plan list).") String plan,
+            @Option(names = "--plan", paramLabel = "PLAN", description = "Its plan (default: starter; roost plans list).") String plan,
             @Option(names = "--display-name", paramLabel = "TEXT", description = "A friendlier name.") String displayName,
             @Option(names = "--env", paramLabel = "ENV", split = ",",
                     description = "Its environments (default: dev, staging, prod).") List<String> environments,

@@ -106,9 +106,9 @@ class CliAdminTest {
 
     @Test
     void plansAndWorkspacesAreShown() {
-        assertThat(ok(admin.run("plan", "list")).out()).containsPattern("(?m)^starter +2 ").contains("business");
-        assertThat(ok(admin.run("plan", "show", "starter")).out()).containsPattern("Instances:\\s+2");
-        assertThat(admin.run("plan", "show", "platinum").exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(ok(admin.run("plans", "list")).out()).containsPattern("(?m)^starter +2 ").contains("business");
+        assertThat(ok(admin.run("plans", "show", "starter")).out()).containsPattern("Instances:\\s+2");
+        assertThat(admin.run("plans", "show", "platinum").exit()).isEqualTo(ExitCodes.NOT_FOUND);
 
         assertThat(ok(admin.run("get", "workspaces")).out()).containsPattern("(?m)^- +acme +Acme Corp +starter +OWNER");
         CliRunner.Result shown = ok(admin.run("workspace", "get", "acme"));

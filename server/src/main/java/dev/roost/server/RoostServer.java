@@ -21,6 +21,8 @@ import dev.roost.server.instances.InstanceRoutes;
 import dev.roost.server.instances.InstanceService;
 import dev.roost.server.maintenance.ExpiredRecordsSweeper;
 import dev.roost.server.plans.PlanRoutes;
+import dev.roost.server.reconcile.DeploymentRoutes;
+import dev.roost.server.reconcile.Reconciler;
 import dev.roost.server.runtime.RuntimeSelection;
 import dev.roost.server.secrets.MasterKeySource;
 import dev.roost.server.secrets.SecretRoutes;
@@ -34,6 +36,8 @@ import dev.roost.server.workspaces.WorkspaceRoutes;
 import dev.roost.store.ConnectionSettings;
 import dev.roost.store.Database;
 import dev.roost.store.EmbeddedDatabase;
+import dev.roost.store.LeaderLock;
+import dev.roost.store.instances.InstanceRepository;
 import dev.roost.store.secrets.DatabaseSecretStore;
 import dev.roost.store.secrets.SecretStore;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -73,12 +77,36 @@ public final class RoostServer implements AutoCloseable {
     private FirstStart.Outcome firstStart;
     private final AtomicReference<Boolean> closed = new AtomicReference<>(false);
 
-    private RoostServer(RoostConfig config) {
+    private final Clock clock;
+    private Optional<Reconciler> reconciler = Optional.empty();
+
+    private final Runtime givenRuntime;
+
+    private RoostServer(RoostConfig config, Clock clock, Runtime givenRuntime) {
         this.config = requireNonNull(config, "config is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.givenRuntime = givenRuntime;
     }
 
     public static RoostServer start(RoostConfig config) {
-        RoostServer server = new RoostServer(config);
+        return start(config, Clock.systemUTC());
+    }
+
+    /**
+     * Starts with a given clock for everything that judges time: tokens, rollout deadlines, health
+     * probe periods, restart back-off (tests pass one they can move).
+     */
+    public static RoostServer start(RoostConfig config, Clock clock) {
+        return start(config, clock, null);
+    }
+
+    /**
+     * Starts on a runtime made by the caller instead of the one the {@code runtime} setting
+     * selects (tests: two servers, or a server and its restart, sharing one fake runtime). The
+     * server does not close a given runtime.
+     */
+    public static RoostServer start(RoostConfig config, Clock clock, Runtime runtime) {
+        RoostServer server = new RoostServer(config, clock, runtime);
         try {
             server.startParts();
             return server;
@@ -93,7 +121,6 @@ public final class RoostServer implements AutoCloseable {
 
     private void startParts() throws IOException {
         long t0 = System.nanoTime();
-        Clock clock = Clock.systemUTC();
         home = RoostHome.open(config.home());
         closeables.add(home);
 
@@ -114,8 +141,12 @@ public final class RoostServer implements AutoCloseable {
                 database.read(DatabaseSecretStore::keyIdsInUse));
         secrets = new DatabaseSecretStore(masterKey.key());
 
-        runtime = RuntimeSelection.select(config.runtime(), config.docker());
-        runtime.ifPresent(closeables::add);
+        if (givenRuntime != null) {
+            runtime = Optional.of(givenRuntime);
+        } else {
+            runtime = RuntimeSelection.select(config.runtime(), config.docker(), clock);
+            runtime.ifPresent(closeables::add);
+        }
 
         PasswordHasher hasher = new PasswordHasher();
         firstStart = FirstStart.run(database, home, config.adminUsername(), config.adminPassword(), hasher);
@@ -146,7 +177,9 @@ public final class RoostServer implements AutoCloseable {
         ManifestPolicy policy = ManifestPolicy.standard();
         routes.addAll(new SchemaRoutes(policy).routes());
         routes.addAll(new TemplateRoutes().routes());
-        routes.addAll(new InstanceRoutes(new InstanceService(policy, secrets)).routes());
+        InstanceService instanceService = new InstanceService(policy, secrets);
+        routes.addAll(new InstanceRoutes(instanceService, runtime.isPresent()).routes());
+        routes.addAll(new DeploymentRoutes(runtime, policy, clock).routes());
         routes.addAll(new SecretRoutes(secrets).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
@@ -154,6 +187,14 @@ public final class RoostServer implements AutoCloseable {
                 config.maxRequestBytes());
         http.start();
         closeables.add(http::stop);
+
+        if (runtime.isPresent()) {
+            Reconciler started = new Reconciler(database, new LeaderLock(settings, "reconciler", List.of(InstanceRepository.CHANNEL)),
+                    runtime.get(), secrets, instanceService, policy, clock, meters, Reconciler.Settings.defaults(config.reconcileInterval()));
+            closeables.add(started); // closed before the runtime and the database
+            started.start();
+            reconciler = Optional.of(started);
+        }
 
         ExpiredRecordsSweeper sweeper = new ExpiredRecordsSweeper(database, clock, Duration.ofHours(1), meters);
         sweeper.start();
@@ -192,6 +233,11 @@ public final class RoostServer implements AutoCloseable {
     /** Where instances run; empty when the server runs none (setting {@code runtime=none}, or no Docker found). */
     public Optional<Runtime> runtime() {
         return runtime;
+    }
+
+    /** The reconciler; empty when the server has no runtime. */
+    public Optional<Reconciler> reconciler() {
+        return reconciler;
     }
 
     public HttpApi http() {

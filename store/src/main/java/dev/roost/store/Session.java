@@ -59,6 +59,14 @@ public final class Session implements AutoCloseable {
         return new ManifestVersionRepository(handle);
     }
 
+    public dev.roost.store.instances.DeploymentEventRepository deploymentEvents() {
+        return new dev.roost.store.instances.DeploymentEventRepository(handle);
+    }
+
+    public dev.roost.store.instances.ReconcileStateRepository reconcileState() {
+        return new dev.roost.store.instances.ReconcileStateRepository(handle);
+    }
+
     public TemplateRepository templates() {
         return new TemplateRepository(handle);
     }

@@ -36,6 +36,8 @@ public enum ErrorCode {
 
     // Server side
     UNAVAILABLE(503, "The service is not ready"),
+    /** The server has no runtime (runtime=none), or its runtime does not answer. */
+    RUNTIME_UNAVAILABLE(503, "No runtime is available"),
     INTERNAL(500, "Internal error");
 
     private final int httpStatus;

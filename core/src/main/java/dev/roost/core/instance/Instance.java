@@ -8,7 +8,9 @@ import java.util.UUID;
 
 /**
  * A long-running agent: its identity, a summary of its current manifest version (for lists),
- * the requested state and the observed status with its reason.
+ * the requested state and the observed status with its reason, and the reconciler's rollout
+ * state: the last version seen healthy, the version being rolled out (null when none) and why
+ * that rollout failed (null unless it did).
  */
 public record Instance(
         UUID id,
@@ -30,7 +32,11 @@ public record Instance(
         Instant restartRequestedAt,
         String createdBy,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        Integer lastHealthyVersion,
+        Integer rolloutVersion,
+        Instant rolloutStartedAt,
+        String rolloutFailure) {
     public Instance {
         requireNonNull(id, "id is null");
         requireNonNull(workspaceId, "workspaceId is null");

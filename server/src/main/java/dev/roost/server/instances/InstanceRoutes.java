@@ -37,7 +37,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Instances and their manifests: create from a template, declarative apply (JSON or YAML),
  * list, get, version history, diff, rename, tags, rollback, start/stop/restart, delete.
- * Without a runtime (a later part of Roost) actions are recorded as the requested state.
+ * Routes only record what is asked; the reconciler carries it out and reports the status.
+ * Without a runtime, stop and start set the status directly, as nothing else would.
  */
 public final class InstanceRoutes {
     private static final String BASE = "/api/v1/workspaces/{ws}/instances";
@@ -45,9 +46,11 @@ public final class InstanceRoutes {
     private static final Pattern LABEL_SELECTOR = Pattern.compile("^([A-Za-z0-9./_-]{1,253})=([A-Za-z0-9._-]{0,63})$");
 
     private final InstanceService service;
+    private final boolean runtimePresent;
 
-    public InstanceRoutes(InstanceService service) {
+    public InstanceRoutes(InstanceService service, boolean runtimePresent) {
         this.service = requireNonNull(service, "service is null");
+        this.runtimePresent = runtimePresent;
     }
 
     public record CreateRequest(String name, String template, String environment, Map<String, String> parameters) {
@@ -97,7 +100,10 @@ public final class InstanceRoutes {
                         this::apply).query("dryRun", "true: check and show the diff, store nothing").returns(ApplyResponse.class),
                 ApiRoute.get(BASE + "/{name}", viewer, "An instance with its current manifest", this::get)
                         .returns(InstanceDetail.class),
-                ApiRoute.delete(BASE + "/{name}", admin, "Delete an instance (its history is kept)", this::delete)
+                ApiRoute.delete(BASE + "/{name}", admin,
+                                "Delete an instance: its name is free at once; the reconciler removes its containers and volumes",
+                                this::delete)
+                        .query("keepVolumes", "true: keep the instance's volumes when its containers are removed")
                         .returns(InstanceView.class),
                 ApiRoute.get(BASE + "/{name}/versions", viewer, "Manifest version history", this::versions)
                         .returnsListOf(VersionView.class),
@@ -182,9 +188,14 @@ public final class InstanceRoutes {
     }
 
     private Object delete(Call call) {
+        boolean keepVolumes = call.query("keepVolumes").map(v -> switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw Call.badQuery("keepVolumes", "must be true or false");
+        }).orElse(false);
         Instance instance = findForUpdate(call);
-        call.session().instances().markDeleted(instance.id(), call.now());
-        call.audit("instance.delete", "instance", instance.name(), Map.of("version", instance.currentVersion()));
+        call.session().instances().markDeleted(instance.id(), call.now(), keepVolumes);
+        call.audit("instance.delete", "instance", instance.name(), Map.of("version", instance.currentVersion(), "keepVolumes", keepVolumes));
         return InstanceView.of(call.session().instances().findById(instance.id()).orElseThrow());
     }
 
@@ -272,14 +283,8 @@ public final class InstanceRoutes {
         if (target == instance.currentVersion()) {
             throw RoostException.invalid("/to", "version " + target + " is already the current version");
         }
-        JsonNode manifest = stored(call.session().manifests().find(instance.id(), target).orElseThrow()
-                .manifestJson());
-        if (!instance.name().equals(manifest.path("metadata").path("name").asString())) {
-            ((ObjectNode) manifest.get("metadata")).put("name", instance.name()); // a rollback never undoes a rename
-        }
-        InstanceService.Result result = service.apply(call.session(), new InstanceService.Request(call.workspace(), call.role(),
-                call.principal().actor(), instance.name(), manifest, "rollback:" + target, InstanceService.Mode.UPDATE_ONLY, false),
-                call.now());
+        InstanceService.Result result = service.rollback(call.session(), call.workspace(), call.role(), call.principal().actor(),
+                instance, target, "rollback:" + target, call.now());
         if (result.outcome() == ApplyOutcome.UPDATED) {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("toVersion", target);
@@ -297,8 +302,14 @@ public final class InstanceRoutes {
         switch (action) {
             case "start" -> instances.setDesiredState(instance.id(), DesiredState.RUNNING,
                     instance.status() == InstanceStatus.RUNNING ? InstanceStatus.RUNNING : InstanceStatus.CREATING,
-                    "start requested; waiting for a runtime to start it");
-            case "stop" -> instances.setDesiredState(instance.id(), DesiredState.STOPPED, InstanceStatus.STOPPED, "stopped on request");
+                    runtimePresent ? "start requested" : "start requested; waiting for a runtime to start it");
+            case "stop" -> {
+                if (runtimePresent) {
+                    instances.setDesiredState(instance.id(), DesiredState.STOPPED, instance.status(), "stop requested");
+                } else {
+                    instances.setDesiredState(instance.id(), DesiredState.STOPPED, InstanceStatus.STOPPED, "stopped on request");
+                }
+            }
             case "restart" -> {
                 if (instance.desiredState() == DesiredState.STOPPED) {
                     throw new RoostException(ErrorCode.CONFLICT, "Instance " + instance.name() + " is stopped; start it instead.");

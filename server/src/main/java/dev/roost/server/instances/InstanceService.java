@@ -126,6 +126,22 @@ public final class InstanceService {
                 checked.warnings(), summary, diff);
     }
 
+    /**
+     * Makes earlier version {@code target} current again by appending it as a new version with
+     * {@code source} (versions are append-only). A rollback never undoes a rename. Used by the
+     * rollback route ({@code rollback:N}) and by the reconciler's automatic rollback
+     * ({@code auto-rollback:N}). Must run inside the caller's transaction.
+     */
+    public Result rollback(Session session, Workspace workspace, Role role, String actor, Instance instance, int target, String source,
+            Instant now) {
+        JsonNode manifest = dev.roost.core.manifest.CanonicalForm.sorted(dev.roost.core.manifest.ManifestFormats.json()
+                .readTree(session.manifests().find(instance.id(), target).orElseThrow().manifestJson()));
+        if (!instance.name().equals(manifest.path("metadata").path("name").asString())) {
+            ((tools.jackson.databind.node.ObjectNode) manifest.get("metadata")).put("name", instance.name());
+        }
+        return apply(session, new Request(workspace, role, actor, instance.name(), manifest, source, Mode.UPDATE_ONLY, false), now);
+    }
+
     /** The workspace's effective quota: its override, else its plan's. */
     public static Quota quotaOf(Session session, Workspace ws) {
         if (ws.quotaOverride() != null) {

@@ -20,11 +20,11 @@ public final class RuntimeSelection {
      * and for {@code auto} when no Docker daemon answers. {@code docker} without a daemon fails
      * with a message that says what to install or start.
      */
-    public static Optional<Runtime> select(String setting, DockerSettings docker) {
+    public static Optional<Runtime> select(String setting, DockerSettings docker, java.time.Clock clock) {
         return switch (setting) {
             case "fake" -> {
                 log.warn("Using the in-memory fake runtime: instances are simulated, nothing really runs");
-                yield Optional.of(new FakeRuntime());
+                yield Optional.of(new FakeRuntime(clock));
             }
             case "none" -> {
                 log.info("No runtime (runtime=none): manifests are stored and checked, nothing runs");

@@ -39,7 +39,8 @@ class ApiBodyProperties {
 
     @BeforeContainer
     static void start() {
-        roost = TestRoost.start();
+        // No runtime: the snapshot proves a refused request wrote nothing, and no reconciler may write meanwhile.
+        roost = TestRoost.start(c -> c.withRuntime("none"));
         roost.createWorkspace("acme", "business");
         roost.member("acme", "someone", Role.VIEWER);
         admin = roost.admin();

@@ -127,6 +127,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("DELETE " + I + "/{name}/tags/{tag}", OPERATOR);
         EXPECTED.put("POST " + I + "/{name}/rollback", OPERATOR);
         EXPECTED.put("POST " + I + "/{name}/actions/{action}", OPERATOR);
+        EXPECTED.put("GET " + I + "/{name}/events", VIEWER);
+        EXPECTED.put("GET " + I + "/{name}/plan", VIEWER);
 
         EXPECTED.put("GET " + S, VIEWER);
         EXPECTED.put("GET " + S + "/{name}", VIEWER);

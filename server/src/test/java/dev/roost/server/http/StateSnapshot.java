@@ -9,7 +9,7 @@ import java.util.Map;
 final class StateSnapshot {
     private static final List<String> TABLES = List.of("users", "refresh_tokens", "api_tokens", "plans", "workspaces",
             "memberships", "templates", "instances", "manifest_versions", "manifest_tags", "audit_log", "idempotency_keys",
-            "secrets");
+            "secrets", "deployment_events");
 
     private StateSnapshot() {
     }

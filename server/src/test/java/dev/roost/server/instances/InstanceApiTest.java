@@ -249,7 +249,9 @@ class InstanceApiTest {
 
         JsonNode stopped = operator.post("/api/v1/workspaces/acme/instances/life2/actions/stop", Map.of()).json();
         assertThat(stopped.get("desiredState").asString()).isEqualTo("STOPPED");
-        assertThat(stopped.get("status").asString()).isEqualTo("STOPPED");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                viewer.get("/api/v1/workspaces/acme/instances/life2").json().get("instance").get("status").asString())
+                .as("the reconciler stops it").isEqualTo("STOPPED"));
         assertThat(operator.post("/api/v1/workspaces/acme/instances/life2/actions/restart", Map.of()).code()).isEqualTo("CONFLICT");
         assertThat(operator.post("/api/v1/workspaces/acme/instances/life2/actions/start", Map.of()).json()
                 .get("desiredState").asString()).isEqualTo("RUNNING");

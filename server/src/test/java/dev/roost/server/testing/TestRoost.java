@@ -51,6 +51,36 @@ public final class TestRoost implements AutoCloseable {
      * see what a restart makes of them.
      */
     public static TestRoost startOn(Path home, String databaseUrl, java.util.function.UnaryOperator<RoostConfig> tweak) {
+        return startOn(home, databaseUrl, tweak, java.time.Clock.systemUTC());
+    }
+
+    /** Starts with a clock of the test's own, e.g. a {@link MutableClock} to pass rollout deadlines without waiting. */
+    public static TestRoost start(java.util.function.UnaryOperator<RoostConfig> tweak, java.time.Clock clock) {
+        return start(tweak, clock, null);
+    }
+
+    /** Starts on a runtime of the test's own (null: the fake the config selects), e.g. one shared by two servers. */
+    public static TestRoost start(java.util.function.UnaryOperator<RoostConfig> tweak, java.time.Clock clock,
+            dev.roost.runtime.Runtime runtime) {
+        try {
+            return startOn(newHome(), TestPostgres.get().newDatabaseUrl(), tweak, clock, runtime);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A fresh, empty home directory under target/. */
+    public static Path newHome() throws IOException {
+        return Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-homes")), "home-");
+    }
+
+    public static TestRoost startOn(Path home, String databaseUrl, java.util.function.UnaryOperator<RoostConfig> tweak,
+            java.time.Clock clock) {
+        return startOn(home, databaseUrl, tweak, clock, null);
+    }
+
+    public static TestRoost startOn(Path home, String databaseUrl, java.util.function.UnaryOperator<RoostConfig> tweak,
+            java.time.Clock clock, dev.roost.runtime.Runtime runtime) {
         RoostConfig config = RoostConfig.fromEnvironment(Map.of())
                 .withHome(home)
                 .withPort(0)
@@ -58,7 +88,7 @@ public final class TestRoost implements AutoCloseable {
                 .withAdminPassword(ADMIN_PASSWORD)
                 .withLoginAttemptsPerMinute(1000, 1000)
                 .withRuntime("fake");
-        return new TestRoost(RoostServer.start(tweak.apply(config)), home);
+        return new TestRoost(RoostServer.start(tweak.apply(config), clock, runtime), home);
     }
 
     public RoostServer server() {

@@ -32,7 +32,13 @@ public final class InstanceRepository {
             i.cpu_millis, i.memory_bytes, i.replicas, i.template, i.current_version, i.desired_state, i.status,
             i.status_reason, i.restart_count, (extract(epoch FROM i.restart_requested_at) * 1000000)::bigint,
             i.created_by, (extract(epoch FROM i.created_at) * 1000000)::bigint,
-            (extract(epoch FROM i.updated_at) * 1000000)::bigint""";
+            (extract(epoch FROM i.updated_at) * 1000000)::bigint, i.last_healthy_version, i.rollout_version,
+            (extract(epoch FROM i.rollout_started_at) * 1000000)::bigint, i.rollout_failure""";
+    /** Tells a listening reconciler that an instance's desired side changed; delivered at commit. */
+    private static final String NOTIFY = "SELECT pg_notify('" + InstanceRepository.CHANNEL + "', CAST(:id AS text))";
+
+    /** The PostgreSQL notification channel on which changed instance ids are announced. */
+    public static final String CHANNEL = "roost_instances";
     private static final String FROM = " FROM instances i JOIN workspaces w ON w.id = i.workspace_id ";
 
     private final Handle handle;
@@ -125,39 +131,59 @@ public final class InstanceRepository {
         handle.createUpdate("""
                         UPDATE instances SET current_version = :version, environment = :environment,
                             labels = CAST(:labels AS jsonb), image = :image, cpu_millis = :cpuMillis,
-                            memory_bytes = :memoryBytes, replicas = :replicas, template = :template, updated_at = now()
+                            memory_bytes = :memoryBytes, replicas = :replicas, template = :template, updated_at = now(),
+                            generation = generation + 1
                         WHERE id = :id""")
                 .bind("id", id).bind("version", version)
                 .bindMethods(summary)
                 .bind("labels", JSON.writeValueAsString(summary.labels()))
                 .execute();
+        announce(id);
     }
 
     public void rename(UUID id, String newName) {
         Rows.insertUnique(handle.createUpdate("UPDATE instances SET name = :name, updated_at = now() WHERE id = :id")
                 .bind("id", id).bind("name", newName), "instance " + newName);
+        announce(id);
     }
 
+    /** Records a requested state (a new request for the reconciler) and the status to show until it reports. */
     public void setDesiredState(UUID id, DesiredState desired, InstanceStatus status, String reason) {
         handle.createUpdate("""
                         UPDATE instances SET desired_state = :desired, status = :status, status_reason = :reason,
-                            updated_at = now() WHERE id = :id""")
+                            updated_at = now(), generation = generation + 1 WHERE id = :id""")
                 .bind("id", id).bind("desired", desired.name()).bind("status", status.name()).bind("reason", reason)
                 .execute();
+        announce(id);
     }
 
     public void requestRestart(UUID id, Instant at) {
         handle.createUpdate("""
                         UPDATE instances SET restart_requested_at = :at, restart_count = restart_count + 1,
-                            updated_at = now() WHERE id = :id""")
+                            updated_at = now(), generation = generation + 1 WHERE id = :id""")
                 .bind("id", id).bind("at", Rows.timestamp(at)).execute();
+        announce(id);
     }
 
     public void markDeleted(UUID id, Instant at) {
+        markDeleted(id, at, false);
+    }
+
+    /**
+     * Deletes an instance: its name is free at once; the row stays for the reconciler until it has
+     * removed the containers (and the volumes, unless {@code keepVolumes}), see {@link #markCleaned}.
+     */
+    public void markDeleted(UUID id, Instant at, boolean keepVolumes) {
         handle.createUpdate("""
                         UPDATE instances SET deleted_at = :at, desired_state = 'DELETED', status = 'DELETING',
-                            status_reason = 'deleted', updated_at = now() WHERE id = :id""")
-                .bind("id", id).bind("at", Rows.timestamp(at)).execute();
+                            status_reason = 'deleted; removing its containers', keep_volumes = :keep, updated_at = now(),
+                            generation = generation + 1 WHERE id = :id""")
+                .bind("id", id).bind("at", Rows.timestamp(at)).bind("keep", keepVolumes).execute();
+        announce(id);
+    }
+
+    private void announce(UUID id) {
+        handle.createUpdate(NOTIFY).bind("id", id.toString()).execute();
     }
 
     private static final tools.jackson.databind.ObjectReader LABELS_READER = JSON.readerFor(LABELS);
@@ -193,7 +219,16 @@ public final class InstanceRepository {
                 micros(rs, 17),
                 rs.getString(18),
                 micros(rs, 19),
-                micros(rs, 20));
+                micros(rs, 20),
+                integer(rs, 21),
+                integer(rs, 22),
+                micros(rs, 23),
+                rs.getString(24));
+    }
+
+    private static Integer integer(ResultSet rs, int column) throws SQLException {
+        int value = rs.getInt(column);
+        return rs.wasNull() ? null : value;
     }
 
     private static Instant micros(ResultSet rs, int column) throws SQLException {
