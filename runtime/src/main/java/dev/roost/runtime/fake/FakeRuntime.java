@@ -120,6 +120,7 @@ public final class FakeRuntime implements Runtime {
         c.exitCode = Optional.of(exitCode);
         c.oomKilled = oomKilled;
         c.finishedAt = Optional.of(clock.instant());
+        notifyAll(); // wakes log followers: the output has ended
     }
 
     /** Someone stopped the container outside Roost. */
@@ -131,6 +132,7 @@ public final class FakeRuntime implements Runtime {
     public synchronized void removeBehindBack(String containerId) {
         existing(containerId);
         containers.remove(containerId);
+        notifyAll();
     }
 
     /** Someone changed the container's settings outside Roost; {@code what} says how, as the runtime would report it. */
@@ -215,11 +217,13 @@ public final class FakeRuntime implements Runtime {
                     c.state = ObservedContainer.State.EXITED;
                     c.exitCode = Optional.of(0);
                     c.finishedAt = Optional.of(clock.instant());
+                    notifyAll();
                 }
                 yield Optional.of(c.id);
             }
             case RuntimeAction.RemoveContainer remove -> {
                 containers.remove(remove.containerId());
+                notifyAll();
                 yield Optional.of(remove.containerId());
             }
             case RuntimeAction.RemoveVolumes remove -> {
@@ -344,7 +348,8 @@ public final class FakeRuntime implements Runtime {
                         return Optional.of(container.logs.get(position++));
                     }
                     long left = deadline - System.nanoTime();
-                    if (!follow || left <= 0 || !containers.containsKey(container.id)) {
+                    if (!follow || left <= 0 || !containers.containsKey(container.id)
+                            || container.state != ObservedContainer.State.RUNNING) {
                         return Optional.empty();
                     }
                     try {
