@@ -34,7 +34,8 @@ public record RoostConfig(
         boolean durableEmbeddedDatabase,
         Path masterKeyFile,
         String runtime,
-        Duration reconcileInterval) {
+        Duration reconcileInterval,
+        WebhookSettings webhooks) {
 
     public static final int DEFAULT_PORT = 7070;
 
@@ -55,6 +56,7 @@ public record RoostConfig(
             throw new IllegalArgumentException("runtime must be one of " + String.join(", ", RUNTIMES) + ", got " + runtime);
         }
         requireNonNull(reconcileInterval, "reconcileInterval is null");
+        requireNonNull(webhooks, "webhooks is null");
         if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
             throw new IllegalArgumentException("the reconcile interval must be positive");
         }
@@ -88,7 +90,12 @@ public record RoostConfig(
                 Optional.ofNullable(blankToNull(env.get("ROOST_MASTER_KEY_FILE"))).map(f -> Path.of(f).toAbsolutePath())
                         .orElse(null),
                 env.getOrDefault("ROOST_RUNTIME", "auto").toLowerCase(Locale.ROOT),
-                parseDuration(env, "ROOST_RECONCILE_INTERVAL", Duration.ofSeconds(5)));
+                parseDuration(env, "ROOST_RECONCILE_INTERVAL", Duration.ofSeconds(5)),
+                new WebhookSettings(
+                        parseInt(env, "ROOST_WEBHOOK_RATE", WebhookSettings.DEFAULTS.ratePerSecond()),
+                        parseInt(env, "ROOST_WEBHOOK_BURST", WebhookSettings.DEFAULTS.burst()),
+                        parseInt(env, "ROOST_WEBHOOK_MAX_BODY_BYTES", WebhookSettings.DEFAULTS.maxBodyBytes()),
+                        parseDuration(env, "ROOST_WEBHOOK_TIMEOUT", WebhookSettings.DEFAULTS.timeout())));
     }
 
     public RoostConfig withHome(Path value) {
@@ -146,6 +153,11 @@ public record RoostConfig(
         return with(d -> d.reconcileInterval = value);
     }
 
+    /** Rate, body and time limits of inbound webhook calls. */
+    public RoostConfig withWebhooks(WebhookSettings value) {
+        return with(d -> d.webhooks = value);
+    }
+
     /** A copy with some settings changed; the compact constructor checks the result. */
     private RoostConfig with(java.util.function.Consumer<Draft> change) {
         Draft d = new Draft(this);
@@ -153,7 +165,7 @@ public record RoostConfig(
         return new RoostConfig(d.home, d.bindAddress, d.port, d.databaseUrl, d.databasePoolSize, d.adminUsername,
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
-                d.masterKeyFile, d.runtime, d.reconcileInterval);
+                d.masterKeyFile, d.runtime, d.reconcileInterval, d.webhooks);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -176,6 +188,7 @@ public record RoostConfig(
         Path masterKeyFile;
         String runtime;
         Duration reconcileInterval;
+        WebhookSettings webhooks;
 
         Draft(RoostConfig c) {
             home = c.home;
@@ -196,6 +209,7 @@ public record RoostConfig(
             masterKeyFile = c.masterKeyFile;
             runtime = c.runtime;
             reconcileInterval = c.reconcileInterval;
+            webhooks = c.webhooks;
         }
     }
 

@@ -62,7 +62,8 @@ public final class OpenApiDocument {
         }
         route.queryParameters().forEach((name, description) -> parameters.add(Map.of("name", name, "in", "query",
                 "required", false, "description", description, "schema", Map.of("type", "string"))));
-        if (route.method() == io.javalin.http.HandlerType.POST || route.method() == io.javalin.http.HandlerType.DELETE) {
+        if (route.mutating() && (route.method() == io.javalin.http.HandlerType.POST
+                || route.method() == io.javalin.http.HandlerType.DELETE)) {
             parameters.add(Map.of("name", "Idempotency-Key", "in", "header", "required", false,
                     "description", "A retry with the same key returns the first answer instead of doing the work again.",
                     "schema", Map.of("type", "string", "maxLength", 200)));
