@@ -74,6 +74,7 @@ public final class Main implements Runnable {
         addAction(root, connection, "stop", "Request that an instance stops.");
         addAction(root, connection, "restart", "Request that a running instance restarts.");
         root.addSubcommand(new InstanceCommands.Delete(connection));
+        root.addSubcommand(new LogsCommand(connection));
         root.addSubcommand(new TemplateCommand(connection));
         root.addSubcommand(new WorkspaceCommand(connection));
         root.addSubcommand(new MemberCommand(connection));
