@@ -2,7 +2,6 @@ package dev.roost.core.secret;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,7 +74,10 @@ public final class SecretMasker implements AutoCloseable {
     private static void addTextForms(List<char[]> patterns, char[] text) {
         // These forms need String operations; the transient Strings cannot be cleared and are left to the collector.
         String asString = new String(text);
-        add(patterns, URLEncoder.encode(asString, StandardCharsets.UTF_8).toCharArray(), MIN_VALUE_BYTES);
+        byte[] utf8 = asString.getBytes(StandardCharsets.UTF_8);
+        add(patterns, percentEncoded(utf8, true).toCharArray(), MIN_VALUE_BYTES);
+        add(patterns, percentEncoded(utf8, false).toCharArray(), MIN_VALUE_BYTES);
+        Arrays.fill(utf8, (byte) 0);
         add(patterns, jsonEscaped(asString).toCharArray(), MIN_VALUE_BYTES);
         for (String line : asString.split("\r?\n|\r")) {
             String trimmed = line.strip();
@@ -121,6 +123,24 @@ public final class SecretMasker implements AutoCloseable {
             }
         }
         patterns.add(pattern);
+    }
+
+    /** Percent-encoding as in a URL query ({@code spaceAsPlus}: form encoding) or a path: unreserved characters stay. */
+    private static String percentEncoded(byte[] utf8, boolean spaceAsPlus) {
+        StringBuilder out = new StringBuilder(utf8.length * 3);
+        for (byte b : utf8) {
+            int c = b & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_'
+                    || c == '*' && spaceAsPlus || c == '~' && !spaceAsPlus) {
+                out.append((char) c);
+            } else if (c == ' ' && spaceAsPlus) {
+                out.append('+');
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return out.toString();
     }
 
     private static String jsonEscaped(String text) {
