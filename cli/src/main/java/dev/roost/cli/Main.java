@@ -76,6 +76,7 @@ public final class Main implements Runnable {
         root.addSubcommand(new InstanceCommands.Delete(connection));
         root.addSubcommand(new DeploymentCommands.Plan(connection));
         root.addSubcommand(new DeploymentCommands.Events(connection));
+        root.addSubcommand(new LogsCommand(connection));
         root.addSubcommand(new TemplateCommand(connection));
         root.addSubcommand(new WorkspaceCommand(connection));
         root.addSubcommand(new MemberCommand(connection));

@@ -19,6 +19,7 @@ import dev.roost.server.http.HttpApi;
 import dev.roost.server.http.OpenApiDocument;
 import dev.roost.server.instances.InstanceRoutes;
 import dev.roost.server.instances.InstanceService;
+import dev.roost.server.instances.LogRoutes;
 import dev.roost.server.maintenance.ExpiredRecordsSweeper;
 import dev.roost.server.plans.PlanRoutes;
 import dev.roost.server.reconcile.DeploymentRoutes;
@@ -31,6 +32,7 @@ import dev.roost.server.system.SchemaRoutes;
 import dev.roost.server.system.SystemRoutes;
 import dev.roost.server.templates.TemplateRoutes;
 import dev.roost.server.users.UserRoutes;
+import dev.roost.server.webhooks.WebhookRoutes;
 import dev.roost.server.workspaces.MemberRoutes;
 import dev.roost.server.workspaces.WorkspaceRoutes;
 import dev.roost.store.ConnectionSettings;
@@ -181,6 +183,8 @@ public final class RoostServer implements AutoCloseable {
         routes.addAll(new InstanceRoutes(instanceService, runtime.isPresent()).routes());
         routes.addAll(new DeploymentRoutes(runtime, policy, clock).routes());
         routes.addAll(new SecretRoutes(secrets).routes());
+        routes.addAll(new LogRoutes(runtime, secrets, Duration.ofSeconds(15)).routes());
+        routes.addAll(new WebhookRoutes(database, secrets, runtime, config.webhooks(), meters, clock).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
         http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),

@@ -98,6 +98,57 @@ public final class RoostClient {
         return answer.response();
     }
 
+    /**
+     * A streaming GET of server-sent events: hands each line of the body to {@code lines} until the
+     * server ends the stream (or the process is interrupted). No overall timeout applies; an error
+     * answer is thrown as a {@link ProblemException} before any line is handed on.
+     */
+    public void streamLines(String path, java.util.function.Consumer<String> lines) {
+        String bearer = switch (credentials) {
+            case Credentials.Anonymous a -> null;
+            case Credentials.ApiToken t -> t.token();
+            case SavedSession s -> s.accessToken(this);
+        };
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(uri(path))
+                    .header("Accept", "text/event-stream")
+                    .header("User-Agent", "roost-cli/" + version)
+                    .header("X-Request-Id", "cli-" + randomHex(8))
+                    .GET();
+            if (bearer != null) {
+                builder.header("Authorization", "Bearer " + bearer);
+            }
+            HttpResponse<java.util.stream.Stream<String>> r;
+            try {
+                r = http.send(builder.build(), HttpResponse.BodyHandlers.ofLines());
+            } catch (IOException | IllegalArgumentException e) {
+                throw unreachable(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(ExitCodes.FAILED, "interrupted");
+            }
+            if (r.statusCode() / 100 != 2) {
+                byte[] body;
+                try (java.util.stream.Stream<String> text = r.body()) {
+                    body = String.join("\n", text.toList()).getBytes(StandardCharsets.UTF_8);
+                }
+                Problem problem = Problem.from(r.statusCode(), body, r.headers().firstValue("X-Request-Id").orElse(null));
+                if (attempt == 1 && r.statusCode() == 401 && credentials instanceof SavedSession session
+                        && "TOKEN_EXPIRED".equals(problem.code())) {
+                    bearer = session.renew(this, bearer);
+                    continue;
+                }
+                throw new ProblemException(problem);
+            }
+            try (java.util.stream.Stream<String> text = r.body()) {
+                text.forEach(lines);
+            } catch (java.io.UncheckedIOException e) {
+                throw new CliException(ExitCodes.UNREACHABLE, "the connection to " + server + " broke: " + reason(e));
+            }
+            return;
+        }
+    }
+
     /** Sends a GET without throwing on an error status, for probes like /readyz whose error answers have a body. */
     public ApiResponse probe(String path) {
         return exchange("GET", path, null, null, true).response();

@@ -34,10 +34,17 @@ public enum ErrorCode {
     CONFLICT(409, "The resource changed or is in a state that does not allow this"),
     IDEMPOTENCY_KEY_REUSED(422, "The idempotency key was used for a different request"),
 
+    // Instances at run time: logs and webhooks
+    RUNTIME_UNAVAILABLE(503, "No runtime is available to run instances"),
+    INSTANCE_NOT_RUNNING(409, "The instance has no container to read from"),
+    WEBHOOK_SIGNATURE_INVALID(401, "The webhook call is not signed correctly"),
+    WEBHOOK_TARGET_UNAVAILABLE(503, "The instance cannot take webhook calls right now"),
+    WEBHOOK_TARGET_TIMEOUT(504, "The instance did not answer the webhook call in time"),
+    WEBHOOK_TARGET_FAILED(502, "The instance's answer to the webhook call could not be relayed"),
+
     // Server side
     UNAVAILABLE(503, "The service is not ready"),
     /** The server has no runtime (runtime=none), or its runtime does not answer. */
-    RUNTIME_UNAVAILABLE(503, "No runtime is available"),
     INTERNAL(500, "Internal error");
 
     private final int httpStatus;

@@ -50,6 +50,7 @@ public final class FakeRuntime implements Runtime {
     private final Set<UUID> volumes = new HashSet<>();
     private final AtomicLong ids = new AtomicLong();
     private final Map<Class<?>, Integer> applied = new HashMap<>();
+    private final Map<String, InetSocketAddress> endpoints = new HashMap<>();
     private volatile boolean available = true;
 
     public FakeRuntime(Clock clock) {
@@ -119,6 +120,7 @@ public final class FakeRuntime implements Runtime {
         c.exitCode = Optional.of(exitCode);
         c.oomKilled = oomKilled;
         c.finishedAt = Optional.of(clock.instant());
+        notifyAll(); // wakes log followers: the output has ended
     }
 
     /** Someone stopped the container outside Roost. */
@@ -130,6 +132,7 @@ public final class FakeRuntime implements Runtime {
     public synchronized void removeBehindBack(String containerId) {
         existing(containerId);
         containers.remove(containerId);
+        notifyAll();
     }
 
     /** Someone changed the container's settings outside Roost; {@code what} says how, as the runtime would report it. */
@@ -141,6 +144,16 @@ public final class FakeRuntime implements Runtime {
     public synchronized void emit(String containerId, LogLine.Stream stream, String text) {
         existing(containerId).logs.add(new LogLine(clock.instant(), stream, text));
         notifyAll();
+    }
+
+    /**
+     * Where {@link #endpoint} says port {@code port} of a container is reachable, e.g. a local test
+     * HTTP server standing in for the container. Answered only while the container runs.
+     */
+    public synchronized FakeRuntime withEndpoint(String containerId, int port, InetSocketAddress address) {
+        existing(containerId);
+        endpoints.put(containerId + ":" + port, requireNonNull(address, "address is null"));
+        return this;
     }
 
     /** The value the container received for environment variable {@code name}, if any secret went there. */
@@ -204,11 +217,13 @@ public final class FakeRuntime implements Runtime {
                     c.state = ObservedContainer.State.EXITED;
                     c.exitCode = Optional.of(0);
                     c.finishedAt = Optional.of(clock.instant());
+                    notifyAll();
                 }
                 yield Optional.of(c.id);
             }
             case RuntimeAction.RemoveContainer remove -> {
                 containers.remove(remove.containerId());
+                notifyAll();
                 yield Optional.of(remove.containerId());
             }
             case RuntimeAction.RemoveVolumes remove -> {
@@ -369,7 +384,12 @@ public final class FakeRuntime implements Runtime {
 
     @Override
     public synchronized Optional<InetSocketAddress> endpoint(String containerId, int port) {
-        return Optional.empty();
+        checkAvailable();
+        Container c = containers.get(containerId);
+        if (c == null || c.state != ObservedContainer.State.RUNNING) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(endpoints.get(containerId + ":" + port));
     }
 
     @Override

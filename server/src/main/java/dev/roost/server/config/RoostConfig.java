@@ -36,7 +36,8 @@ public record RoostConfig(
         Path masterKeyFile,
         String runtime,
         Duration reconcileInterval,
-        DockerSettings docker) {
+        DockerSettings docker,
+        WebhookSettings webhooks) {
 
     public static final int DEFAULT_PORT = 7070;
 
@@ -58,6 +59,7 @@ public record RoostConfig(
         }
         requireNonNull(reconcileInterval, "reconcileInterval is null");
         requireNonNull(docker, "docker is null");
+        requireNonNull(webhooks, "webhooks is null");
         if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
             throw new IllegalArgumentException("the reconcile interval must be positive");
         }
@@ -92,7 +94,12 @@ public record RoostConfig(
                         .orElse(null),
                 env.getOrDefault("ROOST_RUNTIME", "auto").toLowerCase(Locale.ROOT),
                 parseDuration(env, "ROOST_RECONCILE_INTERVAL", Duration.ofSeconds(5)),
-                DockerSettings.fromEnvironment(env));
+                DockerSettings.fromEnvironment(env),
+                new WebhookSettings(
+                        parseInt(env, "ROOST_WEBHOOK_RATE", WebhookSettings.DEFAULTS.ratePerSecond()),
+                        parseInt(env, "ROOST_WEBHOOK_BURST", WebhookSettings.DEFAULTS.burst()),
+                        parseInt(env, "ROOST_WEBHOOK_MAX_BODY_BYTES", WebhookSettings.DEFAULTS.maxBodyBytes()),
+                        parseDuration(env, "ROOST_WEBHOOK_TIMEOUT", WebhookSettings.DEFAULTS.timeout())));
     }
 
     public RoostConfig withHome(Path value) {
@@ -155,6 +162,11 @@ public record RoostConfig(
         return with(d -> d.docker = value);
     }
 
+    /** Rate, body and time limits of inbound webhook calls. */
+    public RoostConfig withWebhooks(WebhookSettings value) {
+        return with(d -> d.webhooks = value);
+    }
+
     /** A copy with some settings changed; the compact constructor checks the result. */
     private RoostConfig with(java.util.function.Consumer<Draft> change) {
         Draft d = new Draft(this);
@@ -162,7 +174,7 @@ public record RoostConfig(
         return new RoostConfig(d.home, d.bindAddress, d.port, d.databaseUrl, d.databasePoolSize, d.adminUsername,
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
-                d.masterKeyFile, d.runtime, d.reconcileInterval, d.docker);
+                d.masterKeyFile, d.runtime, d.reconcileInterval, d.docker, d.webhooks);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -186,6 +198,7 @@ public record RoostConfig(
         String runtime;
         Duration reconcileInterval;
         DockerSettings docker;
+        WebhookSettings webhooks;
 
         Draft(RoostConfig c) {
             home = c.home;
@@ -207,6 +220,7 @@ public record RoostConfig(
             runtime = c.runtime;
             reconcileInterval = c.reconcileInterval;
             docker = c.docker;
+            webhooks = c.webhooks;
         }
     }
 

@@ -13,6 +13,13 @@ public sealed interface Access {
     record Public() implements Access {
     }
 
+    /**
+     * No Roost sign-in, but not open either: the handler admits only calls signed by the sender
+     * with a secret the target instance names (inbound webhooks). Unsigned calls get 401.
+     */
+    record SenderSignature() implements Access {
+    }
+
     /** Any signed-in user or API token. */
     record Authenticated() implements Access {
     }
@@ -37,6 +44,7 @@ public sealed interface Access {
     }
 
     Access PUBLIC = new Public();
+    Access SENDER_SIGNATURE = new SenderSignature();
     Access AUTHENTICATED = new Authenticated();
     Access SERVER_ADMIN = new ServerAdmin();
     Access METRICS = new MetricsReader();
@@ -49,6 +57,7 @@ public sealed interface Access {
     default String describe() {
         return switch (this) {
             case Public p -> "public";
+            case SenderSignature s -> "public, but only calls signed by the sender with the instance's signing secret";
             case Authenticated a -> "any authenticated user";
             case ServerAdmin s -> "server admin";
             case MetricsReader m -> "server admin or metrics token";

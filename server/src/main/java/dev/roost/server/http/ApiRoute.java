@@ -35,8 +35,15 @@ public record ApiRoute(
         }
     }
 
-    /** POST, PUT, PATCH and DELETE change state: they run in one transaction with their audit entry. */
+    /**
+     * POST, PUT, PATCH and DELETE change state: they run in one transaction with their audit entry.
+     * Routes checked by a sender's signature (inbound webhooks) change nothing in Roost; they relay
+     * to an instance and must not hold a transaction while it answers.
+     */
     public boolean mutating() {
+        if (access instanceof Access.SenderSignature) {
+            return false;
+        }
         return method == HandlerType.POST || method == HandlerType.PUT || method == HandlerType.PATCH
                 || method == HandlerType.DELETE;
     }

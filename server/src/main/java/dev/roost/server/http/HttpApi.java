@@ -129,6 +129,9 @@ public final class HttpApi {
                 reply = toReply(route.handler().handle(new Call(ctx, route, principal, requestId, reads, resolved.workspace,
                         resolved.role, clock)));
             }
+            if (reply.stream() != null) {
+                reads.close(); // a stream may last hours: give the database connection back first
+            }
             write(ctx, reply, requestId);
         } catch (RoostException e) {
             Problems.write(ctx, e, requestId);
@@ -167,6 +170,9 @@ public final class HttpApi {
     }
 
     private Principal authenticate(ApiRoute route, Context ctx, LazySession reads) {
+        if (route.access() instanceof Access.SenderSignature) {
+            return null; // an outside sender's Authorization header is its own business, not a Roost credential
+        }
         try {
             return authenticator.authenticate(ctx.header("Authorization"), reads).orElse(null);
         } catch (RoostException e) {
@@ -184,7 +190,7 @@ public final class HttpApi {
 
     private Resolved authorize(ApiRoute route, Context ctx, Principal principal, LazySession reads) {
         Access rule = route.access();
-        if (rule instanceof Access.Public) {
+        if (rule instanceof Access.Public || rule instanceof Access.SenderSignature) {
             return NONE;
         }
         if (principal == null) {
@@ -193,6 +199,7 @@ public final class HttpApi {
         }
         return switch (rule) {
             case Access.Public p -> NONE;
+            case Access.SenderSignature s -> NONE;
             case Access.Authenticated a -> {
                 if (principal.method() == Principal.Method.METRICS_TOKEN) {
                     throw RoostException.forbidden("The metrics token can only read /metrics.");
@@ -287,7 +294,7 @@ public final class HttpApi {
         return Reply.json(200, result);
     }
 
-    private static void write(Context ctx, Reply reply, String requestId) {
+    private static void write(Context ctx, Reply reply, String requestId) throws Exception {
         if (reply.body() instanceof RoostException problem) {
             Problems.write(ctx, problem, requestId);
             return;
@@ -295,6 +302,11 @@ public final class HttpApi {
         ctx.status(reply.status());
         reply.headers().forEach(ctx::header);
         if (reply.status() == 204) {
+            return;
+        }
+        if (reply.stream() != null) {
+            ctx.contentType(reply.contentType());
+            reply.stream().writeTo(ctx);
             return;
         }
         ctx.contentType(reply.contentType());

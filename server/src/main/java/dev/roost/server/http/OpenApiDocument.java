@@ -31,7 +31,7 @@ public final class OpenApiDocument {
         Map<String, Object> paths = new TreeMap<>();
         for (ApiRoute route : routes) {
             @SuppressWarnings("unchecked")
-            Map<String, Object> item = (Map<String, Object>) paths.computeIfAbsent(route.path(), p -> new LinkedHashMap<>());
+            Map<String, Object> item = (Map<String, Object>) paths.computeIfAbsent(documentedPath(route), p -> new LinkedHashMap<>());
             item.put(route.method().name().toLowerCase(java.util.Locale.ROOT), operation(route, schemas));
         }
         Map<String, Object> doc = new LinkedHashMap<>();
@@ -52,17 +52,18 @@ public final class OpenApiDocument {
         op.put("operationId", operationId(route));
         op.put("tags", List.of(tag(route.path())));
         op.put("x-roost-access", route.access().describe());
-        if (!(route.access() instanceof Access.Public)) {
+        if (!(route.access() instanceof Access.Public) && !(route.access() instanceof Access.SenderSignature)) {
             op.put("security", List.of(Map.of("bearer", List.of())));
         }
         List<Map<String, Object>> parameters = new java.util.ArrayList<>();
-        Matcher m = PATH_PARAM.matcher(route.path());
+        Matcher m = PATH_PARAM.matcher(documentedPath(route));
         while (m.find()) {
             parameters.add(Map.of("name", m.group(1), "in", "path", "required", true, "schema", Map.of("type", "string")));
         }
         route.queryParameters().forEach((name, description) -> parameters.add(Map.of("name", name, "in", "query",
                 "required", false, "description", description, "schema", Map.of("type", "string"))));
-        if (route.method() == io.javalin.http.HandlerType.POST || route.method() == io.javalin.http.HandlerType.DELETE) {
+        if (route.mutating() && (route.method() == io.javalin.http.HandlerType.POST
+                || route.method() == io.javalin.http.HandlerType.DELETE)) {
             parameters.add(Map.of("name", "Idempotency-Key", "in", "header", "required", false,
                     "description", "A retry with the same key returns the first answer instead of doing the work again.",
                     "schema", Map.of("type", "string", "maxLength", 200)));
@@ -91,8 +92,13 @@ public final class OpenApiDocument {
         return op;
     }
 
+    /** The route's path in OpenAPI syntax: Javalin's {@code <rest>} (a parameter spanning slashes) becomes {@code {rest}}. */
+    private static String documentedPath(ApiRoute route) {
+        return route.path().replaceAll("<([^>]+)>", "{$1}");
+    }
+
     private static String operationId(ApiRoute route) {
-        String cleaned = route.path().replace("/api/v1/", "").replaceAll("[{}]", "").replaceAll("[^A-Za-z0-9]+", "_");
+        String cleaned = route.path().replace("/api/v1/", "").replaceAll("[{}<>]", "").replaceAll("[^A-Za-z0-9]+", "_");
         return route.method().name().toLowerCase(java.util.Locale.ROOT) + "_" + cleaned;
     }
 

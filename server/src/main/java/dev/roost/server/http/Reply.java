@@ -7,12 +7,32 @@ import java.util.Map;
 
 /**
  * A response with a status other than 200, extra headers, or a non-JSON body. {@code body} is
- * serialised as JSON unless {@code raw} is set.
+ * serialised as JSON unless {@code raw} is set; a {@code stream} writes the body itself.
  */
-public record Reply(int status, Object body, String contentType, byte[] raw, Map<String, String> headers) {
+public record Reply(int status, Object body, String contentType, byte[] raw, Map<String, String> headers, Stream stream) {
     public Reply {
         requireNonNull(contentType, "contentType is null");
         headers = Map.copyOf(headers);
+    }
+
+    public Reply(int status, Object body, String contentType, byte[] raw, Map<String, String> headers) {
+        this(status, body, contentType, raw, headers, null);
+    }
+
+    /**
+     * A body written as it is produced (server-sent events). It runs after the handler returned,
+     * on the request thread, with the request's read session already closed; status, headers and
+     * content type are set before it starts. It ends when it returns or throws (a client that went
+     * away shows as an {@link java.io.IOException} on write).
+     */
+    @FunctionalInterface
+    public interface Stream {
+        void writeTo(io.javalin.http.Context ctx) throws Exception;
+    }
+
+    /** A streamed answer with status 200. */
+    public static Reply streamed(String contentType, Stream stream) {
+        return new Reply(200, null, contentType, null, Map.of(), requireNonNull(stream, "stream is null"));
     }
 
     public static Reply json(int status, Object body) {
@@ -38,6 +58,6 @@ public record Reply(int status, Object body, String contentType, byte[] raw, Map
     public Reply withHeader(String name, String value) {
         Map<String, String> copy = new LinkedHashMap<>(headers);
         copy.put(name, value);
-        return new Reply(status, body, contentType, raw, copy);
+        return new Reply(status, body, contentType, raw, copy, stream);
     }
 }

@@ -37,7 +37,7 @@ class RouteAuthorizationTest {
     enum Caller { ANONYMOUS, VIEWER, OPERATOR, ADMIN, OWNER, OTHER_OWNER, SERVER_ADMIN }
 
     /** Who may call a route, as this test expects it. */
-    sealed interface Rule permits Anyone, SignedIn, ServerAdmin, Member {
+    sealed interface Rule permits Anyone, SignedIn, ServerAdmin, Member, SignedBySender {
     }
 
     record Anyone() implements Rule {
@@ -52,12 +52,21 @@ class RouteAuthorizationTest {
     record Member(Role minimum) implements Rule {
     }
 
+    /**
+     * Public as far as Roost sign-in goes, but only calls signed by the sender get through: every
+     * caller here, signed in to Roost or not, sends no signature and must get 401
+     * WEBHOOK_SIGNATURE_INVALID (never 403, never a hidden workspace).
+     */
+    record SignedBySender() implements Rule {
+    }
+
     private static final Rule ANYONE = new Anyone();
     private static final Rule SIGNED_IN = new SignedIn();
     private static final Rule SERVER_ADMIN = new ServerAdmin();
     private static final Rule VIEWER = new Member(Role.VIEWER);
     private static final Rule OPERATOR = new Member(Role.OPERATOR);
     private static final Rule ADMIN = new Member(Role.ADMIN);
+    private static final Rule SIGNED_BY_SENDER = new SignedBySender();
 
     private static final String I = "/api/v1/workspaces/{ws}/instances";
     private static final String S = "/api/v1/workspaces/{ws}/secrets";
@@ -129,6 +138,9 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST " + I + "/{name}/actions/{action}", OPERATOR);
         EXPECTED.put("GET " + I + "/{name}/events", VIEWER);
         EXPECTED.put("GET " + I + "/{name}/plan", VIEWER);
+        EXPECTED.put("GET " + I + "/{name}/logs", OPERATOR);
+
+        EXPECTED.put("POST /hooks/{ws}/{instance}/<path>", SIGNED_BY_SENDER);
 
         EXPECTED.put("GET " + S, VIEWER);
         EXPECTED.put("GET " + S + "/{name}", VIEWER);
@@ -175,6 +187,7 @@ class RouteAuthorizationTest {
             Rule expected = EXPECTED.get(route.key());
             Rule declared = switch (route.access()) {
                 case Access.Public p -> ANYONE;
+                case Access.SenderSignature p -> SIGNED_BY_SENDER;
                 case Access.Authenticated a -> SIGNED_IN;
                 case Access.ServerAdmin s -> SERVER_ADMIN;
                 case Access.MetricsReader m -> SERVER_ADMIN; // or the metrics token, tested in AuthApiTest
@@ -208,6 +221,7 @@ class RouteAuthorizationTest {
     private static boolean allowed(Rule rule, Caller caller) {
         return switch (rule) {
             case Anyone a -> true;
+            case SignedBySender a -> true;
             case SignedIn s -> caller != Caller.ANONYMOUS;
             case ServerAdmin s -> caller == Caller.SERVER_ADMIN;
             case Member m -> caller == Caller.SERVER_ADMIN || roleOf(caller) != null && roleOf(caller).atLeast(m.minimum());
@@ -237,7 +251,9 @@ class RouteAuthorizationTest {
                 .replace("{id}", UUID.randomUUID().toString())
                 .replace("{version}", "1")
                 .replace("{tag}", "stable")
-                .replace("{action}", "restart");
+                .replace("{action}", "restart")
+                .replace("{instance}", "hook")
+                .replace("<path>", "incoming");
         byte[] body = method.equals("GET") || method.equals("DELETE") ? null : "{}".getBytes();
         Response r = clients.get(caller).send(method, path, body, body == null ? null : "application/json", Map.of());
         String verdict = verdict(rule, caller, r);
@@ -250,6 +266,10 @@ class RouteAuthorizationTest {
     private static String verdict(Rule rule, Caller caller, Response r) {
         if (r.status() >= 500) {
             return "server error";
+        }
+        if (rule instanceof SignedBySender) {
+            return r.status() == 401 && "WEBHOOK_SIGNATURE_INVALID".equals(r.code()) ? null
+                    : "should be 401 WEBHOOK_SIGNATURE_INVALID, whoever signed in to Roost";
         }
         boolean workspaceHidden = r.status() == 404 && String.valueOf(r.body()).contains("Workspace acme");
         if (allowed(rule, caller)) {
@@ -286,6 +306,16 @@ class RouteAuthorizationTest {
                         "workspace":"acme"},"spec":{"runtime":{"cpu":"100m","image":"registry.example/bot:1.0.0",
                         "memory":"64Mi"}}}""";
                 s.manifests().append(new ManifestVersion(bot.id(), 1, manifest, "fixture", "test", List.of(), "test", Rows.now()));
+            }
+            if (s.instances().find(acme.id(), "hook").isEmpty()) {
+                var hook = s.instances().create(acme.id(), "hook", new InstanceRepository.Summary("prod", Map.of(),
+                        "registry.example/hook:1.0.0", 100, 64L << 20, 1, null), "test");
+                String manifest = """
+                        {"apiVersion":"roost/v1","kind":"AgentInstance","metadata":{"environment":"prod","name":"hook",
+                        "workspace":"acme"},"spec":{"runtime":{"cpu":"100m","image":"registry.example/hook:1.0.0",
+                        "memory":"64Mi"},"network":{"inbound":"WEBHOOK","ports":[{"name":"http","port":8080}]},
+                        "channels":{"webhook":{"path":"/incoming","signingSecret":"secret:fixture-secret"}}}}""";
+                s.manifests().append(new ManifestVersion(hook.id(), 1, manifest, "fixture", "test", List.of(), "test", Rows.now()));
             }
             var bot = s.instances().find(acme.id(), "bot").orElseThrow();
             if (s.manifests().resolveTag(bot.id(), "stable").isEmpty()) {

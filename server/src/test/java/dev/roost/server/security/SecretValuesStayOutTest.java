@@ -98,6 +98,14 @@ class SecretValuesStayOutTest {
                     """;
             answers.add(admin.putText("/api/v1/workspaces/acme/instances/bot", manifest, "application/yaml"));
             answers.add(admin.get("/api/v1/workspaces/acme/instances/bot"));
+            // The running agent prints its token: logs, read and followed, show it masked.
+            var containers = new dev.roost.server.testing.FakeContainers(roost);
+            String container = containers.start("acme", "bot", 0);
+            containers.runtime().emit(container, dev.roost.runtime.LogLine.Stream.STDOUT, "token " + third);
+            answers.add(admin.get("/api/v1/workspaces/acme/instances/bot/logs"));
+            containers.runtime().stopBehindBack(container);
+            answers.add(admin.get("/api/v1/workspaces/acme/instances/bot/logs?follow=true"));
+            assertThat(answers.getLast().body()).contains("token ****");
             answers.add(admin.get("/api/v1/workspaces/acme/secrets"));
             answers.add(admin.get(BASE + "bot-token"));
             answers.add(admin.get(BASE + "tls-key"));
