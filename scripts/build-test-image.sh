@@ -6,16 +6,19 @@
 #
 # What the image holds:
 #   /bin/busybox and a symlink per applet (sh, wget, httpd, ...)
-#   /www/healthz                  static "ok"
+#   /www/healthz, /www/health     static "ok"
 #   /www/cgi-bin/healthz          CGI: 200 "ok", or the status in $ROOST_TEST_HEALTH
 #                                 (set to 503 in the :unhealthy tag), or 503 when
 #                                 /tmp/unhealthy exists
 #   /www/cgi-bin/webhook          CGI: echoes the request body
-#   /bin/roost-test-service       the default command: httpd -f -p 8080 -h /www in the
-#                                 background; exits 0 on SIGTERM at once, and exits with the
+#   /bin/roost-test-service       the default command: httpd -f -p ${PORT:-8080} -h /www in the
+#                                 background; prints one line (and $ROOST_TEST_PRINT, if set,
+#                                 for log masking tests); exits 0 on SIGTERM at once, and exits with the
 #                                 code written to /tmp/exit when that file appears (tests use
 #                                 it to make the main process "crash" with a chosen code).
 #                                 Runs as any user, on a read-only root filesystem.
+#   /bin/node                     stands in for `node … --port N` (the openclaw-agent
+#                                 template's command): runs roost-test-service on port N
 set -euo pipefail
 
 image=roost-test/busybox
@@ -51,6 +54,7 @@ done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 echo ok >"$root/www/healthz"
+echo ok >"$root/www/health"
 cat >"$root/www/cgi-bin/healthz" <<'CGI'
 #!/bin/sh
 status=${ROOST_TEST_HEALTH:-200}
@@ -66,13 +70,27 @@ CGI
 cat >"$root/bin/roost-test-service" <<'SERVICE'
 #!/bin/sh
 trap 'exit 0' TERM INT
-httpd -f -p 8080 -h /www &
+echo "roost-test-service: serving /www on port ${PORT:-8080}"
+# Lets tests check that a secret an agent prints is masked in its logs.
+[ -n "${ROOST_TEST_PRINT:-}" ] && echo "roost-test-service: ROOST_TEST_PRINT=$ROOST_TEST_PRINT"
+httpd -f -p "${PORT:-8080}" -h /www &
 while [ ! -e /tmp/exit ]; do
     sleep 0.3 &
     wait $!
 done
 exit "$(cat /tmp/exit)"
 SERVICE
+# Stands in for agent images whose templates start them with `node … --port N` (openclaw-agent):
+# serves the same pages on that port. The real images are not reachable from here.
+cat >"$root/bin/node" <<'NODE'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+    [ "$1" = --port ] && [ $# -gt 1 ] && export PORT="$2"
+    shift
+done
+exec /bin/roost-test-service
+NODE
+chmod 755 "$root/bin/node"
 chmod 755 "$root/www/cgi-bin/healthz" "$root/www/cgi-bin/webhook" "$root/bin/roost-test-service"
 
 build() { # tag, extra import changes...

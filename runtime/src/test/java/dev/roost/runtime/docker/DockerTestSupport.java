@@ -39,11 +39,18 @@ public final class DockerTestSupport {
     public static final String MISSING_IMAGE = "127.0.0.1:9/roost-test/missing:1";
     public static final String RUN_LABEL = "roost-test.run";
 
-    private static final String RUN = UUID.randomUUID().toString();
+    /** A system property that hands a run's id to a child JVM (a server process the test kills). */
+    public static final String RUN_PROPERTY = "roost.test.docker-run";
+    private static final String RUN = System.getProperty(RUN_PROPERTY, UUID.randomUUID().toString());
     private static volatile String unusable;
     private static volatile boolean checked;
 
     private DockerTestSupport() {
+    }
+
+    /** This run's id, the value of its {@link #RUN_LABEL}. */
+    public static String run() {
+        return RUN;
     }
 
     /** Settings for a test runtime: short grace and pull timeout, its own secret directory, the run label. */

@@ -24,10 +24,20 @@ public final class ServerProcess implements AutoCloseable {
         this.password = password;
     }
 
-    /** Entry point of the child JVM: {@code ServerProcess HOME}. */
+    /**
+     * Entry point of the child JVM: {@code ServerProcess HOME [RUNTIME]}. With runtime
+     * {@code docker}, the Docker settings of this test run ({@code DockerTestSupport.settings()}:
+     * its label and secret directory) come from the system properties the parent passes on.
+     */
     public static void main(String[] args) throws Exception {
         RoostConfig config = RoostConfig.fromEnvironment(Map.of()).withHome(Path.of(args[0])).withPort(0)
-                .withDurableEmbeddedDatabase(false);
+                .withDurableEmbeddedDatabase(false).withReconcileInterval(java.time.Duration.ofSeconds(1));
+        if (args.length > 1) {
+            config = config.withRuntime(args[1]);
+        }
+        if (args.length > 1 && args[1].equals("docker")) {
+            config = config.withDockerSettings(dev.roost.runtime.docker.DockerTestSupport.settings());
+        }
         RoostServer server = RoostServer.start(config);
         System.out.println("READY " + server.url() + " " + server.firstStart().generatedPassword());
         System.out.flush();
@@ -35,9 +45,15 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public static ServerProcess start(Path home) throws IOException {
+        return start(home, "none");
+    }
+
+    /** Starts a server on {@code home} whose instances run on {@code runtime} ({@code none}, {@code docker}). */
+    public static ServerProcess start(Path home, String runtime) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), ServerProcess.class.getName(),
-                home.toAbsolutePath().toString())
+        Process process = new ProcessBuilder(java, "-D" + dev.roost.runtime.docker.DockerTestSupport.RUN_PROPERTY + "="
+                + dev.roost.runtime.docker.DockerTestSupport.run(), "-cp", System.getProperty("java.class.path"),
+                ServerProcess.class.getName(), home.toAbsolutePath().toString(), runtime)
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));
         String line;

@@ -132,7 +132,13 @@ public final class InstanceRepository {
                         UPDATE instances SET current_version = :version, environment = :environment,
                             labels = CAST(:labels AS jsonb), image = :image, cpu_millis = :cpuMillis,
                             memory_bytes = :memoryBytes, replicas = :replicas, template = :template, updated_at = now(),
-                            generation = generation + 1
+                            generation = generation + 1,
+                            -- Until the reconciler takes the new version up, say so rather than keep
+                            -- showing the old version's RUNNING next to the new version's number.
+                            status = CASE WHEN desired_state = 'RUNNING' AND status IN ('RUNNING', 'DEGRADED', 'DOWN')
+                                          THEN 'CREATING' ELSE status END,
+                            status_reason = CASE WHEN desired_state = 'RUNNING' AND status IN ('RUNNING', 'DEGRADED', 'DOWN')
+                                          THEN 'version ' || :version || ' is waiting to roll out' ELSE status_reason END
                         WHERE id = :id""")
                 .bind("id", id).bind("version", version)
                 .bindMethods(summary)
