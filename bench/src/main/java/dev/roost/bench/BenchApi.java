@@ -50,6 +50,10 @@ final class BenchApi {
         return send(request(path).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    Response delete(String path) throws IOException, InterruptedException {
+        return send(request(path).DELETE());
+    }
+
     Response get(String path) throws IOException, InterruptedException {
         return send(request(path).GET());
     }

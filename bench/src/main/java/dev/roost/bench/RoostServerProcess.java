@@ -47,6 +47,12 @@ final class RoostServerProcess implements AutoCloseable {
     /** Starts the server and returns once {@code /readyz} answers 200; fails if it exits or times out first. */
     static RoostServerProcess start(Path java, List<String> jvmOptions, Path jar, Path home, Path log, String adminPassword)
             throws IOException, InterruptedException {
+        return start(java, jvmOptions, jar, home, log, adminPassword, Map.of());
+    }
+
+    /** As {@link #start(Path, List, Path, Path, Path, String)}, with settings ({@code ROOST_*} variables) of the benchmark's choosing. */
+    static RoostServerProcess start(Path java, List<String> jvmOptions, Path jar, Path home, Path log, String adminPassword,
+            Map<String, String> settings) throws IOException, InterruptedException {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(java.toString());
@@ -59,6 +65,7 @@ final class RoostServerProcess implements AutoCloseable {
         env.keySet().removeIf(k -> k.startsWith("ROOST_")); // measure the defaults, not this shell's settings
         env.put("ROOST_ADMIN_PASSWORD", adminPassword);
         env.put("ROOST_LOG_FORMAT", "json");
+        env.putAll(settings);
 
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
                 .timeout(Duration.ofSeconds(2)).build();

@@ -23,7 +23,7 @@ class CliLogsTest {
 
     @BeforeAll
     static void start() {
-        roost = TestRoost.start();
+        roost = TestRoost.start(c -> c.withReconcilerEnabled(false)); // the test runs the containers
         admin = new CliRunner(roost.url());
         ok(admin.runWithInput(TestRoost.ADMIN_PASSWORD + "\n", "login", "-u", "admin", "--password-stdin"));
         ok(admin.run("workspace", "create", "acme", "--owner", "admin"));

@@ -192,7 +192,10 @@ public final class RoostServer implements AutoCloseable {
         http.start();
         closeables.add(http::stop);
 
-        if (runtime.isPresent()) {
+        if (runtime.isPresent() && !config.reconcilerEnabled()) {
+            log.info("The reconciler is off on this server (ROOST_RECONCILER=off): it serves the API only");
+        }
+        if (runtime.isPresent() && config.reconcilerEnabled()) {
             Reconciler started = new Reconciler(database, new LeaderLock(settings, "reconciler", List.of(InstanceRepository.CHANNEL)),
                     runtime.get(), secrets, instanceService, policy, clock, meters, Reconciler.Settings.defaults(config.reconcileInterval()));
             closeables.add(started); // closed before the runtime and the database

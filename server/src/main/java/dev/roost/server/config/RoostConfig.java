@@ -36,6 +36,7 @@ public record RoostConfig(
         Path masterKeyFile,
         String runtime,
         Duration reconcileInterval,
+        boolean reconcilerEnabled,
         DockerSettings docker,
         WebhookSettings webhooks) {
 
@@ -94,6 +95,7 @@ public record RoostConfig(
                         .orElse(null),
                 env.getOrDefault("ROOST_RUNTIME", "auto").toLowerCase(Locale.ROOT),
                 parseDuration(env, "ROOST_RECONCILE_INTERVAL", Duration.ofSeconds(5)),
+                parseSwitch(env, "ROOST_RECONCILER", true),
                 DockerSettings.fromEnvironment(env),
                 new WebhookSettings(
                         parseInt(env, "ROOST_WEBHOOK_RATE", WebhookSettings.DEFAULTS.ratePerSecond()),
@@ -157,6 +159,14 @@ public record RoostConfig(
         return with(d -> d.reconcileInterval = value);
     }
 
+    /**
+     * Whether this server may run the reconciler. Off, it serves the API (reads of logs and plans
+     * included) and leaves acting on instances to other replicas.
+     */
+    public RoostConfig withReconcilerEnabled(boolean value) {
+        return with(d -> d.reconcilerEnabled = value);
+    }
+
     /** How the Docker runtime reaches its daemon and builds containers ({@code DOCKER_HOST}, {@code ROOST_DOCKER_*}). */
     public RoostConfig withDockerSettings(DockerSettings value) {
         return with(d -> d.docker = value);
@@ -174,7 +184,7 @@ public record RoostConfig(
         return new RoostConfig(d.home, d.bindAddress, d.port, d.databaseUrl, d.databasePoolSize, d.adminUsername,
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
-                d.masterKeyFile, d.runtime, d.reconcileInterval, d.docker, d.webhooks);
+                d.masterKeyFile, d.runtime, d.reconcileInterval, d.reconcilerEnabled, d.docker, d.webhooks);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -197,6 +207,7 @@ public record RoostConfig(
         Path masterKeyFile;
         String runtime;
         Duration reconcileInterval;
+        boolean reconcilerEnabled;
         DockerSettings docker;
         WebhookSettings webhooks;
 
@@ -219,6 +230,7 @@ public record RoostConfig(
             masterKeyFile = c.masterKeyFile;
             runtime = c.runtime;
             reconcileInterval = c.reconcileInterval;
+            reconcilerEnabled = c.reconcilerEnabled;
             docker = c.docker;
             webhooks = c.webhooks;
         }
@@ -229,6 +241,18 @@ public record RoostConfig(
         return "RoostConfig[home=" + home + ", bind=" + bindAddress + ":" + port + ", database="
                 + (databaseUrl == null ? "embedded" : "external") + ", masterKey="
                 + (masterKeyFile == null ? "home" : masterKeyFile) + ", runtime=" + runtime + "]"; // no secrets
+    }
+
+    private static boolean parseSwitch(Map<String, String> env, String name, boolean fallback) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "on", "true", "yes", "1" -> true;
+            case "off", "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException(name + " must be on or off, got " + value);
+        };
     }
 
     private static final Pattern DURATION = Pattern.compile("^(\\d{1,9})(ms|s|m|h|d)$");

@@ -39,7 +39,7 @@ class LogApiTest {
 
     @BeforeAll
     static void start() {
-        roost = TestRoost.start();
+        roost = TestRoost.start(c -> c.withReconcilerEnabled(false)); // the test runs the containers
         roost.createWorkspace("acme", "business");
         ApiClient admin = roost.admin();
         assertThat(admin.put("/api/v1/workspaces/acme/secrets/bot-token", Map.of("value", CANARY)).status()).isLessThan(300);

@@ -49,7 +49,7 @@ class SecretValuesStayOutTest {
         context.getLogger("dev.roost").setLevel(Level.TRACE);
         List<String> canaries = new ArrayList<>();
         List<Response> answers = new ArrayList<>();
-        try (TestRoost roost = TestRoost.start()) {
+        try (TestRoost roost = TestRoost.start(c -> c.withReconcilerEnabled(false))) { // the test runs the containers
             roost.createWorkspace("acme", "team");
             ApiClient admin = roost.admin();
             String first = canary(canaries, "json");

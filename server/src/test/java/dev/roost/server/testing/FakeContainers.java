@@ -10,7 +10,9 @@ import java.util.UUID;
 
 /**
  * Starts containers for stored instances on a test server's fake runtime, as the reconciler
- * would: from the instance's current manifest, with its secrets resolved from the store.
+ * would: from the instance's current manifest, with its secrets resolved from the store. Use it
+ * on a server started with {@code withReconcilerEnabled(false)}, so no reconciler acts on the
+ * same containers.
  */
 public final class FakeContainers {
     private final TestRoost roost;

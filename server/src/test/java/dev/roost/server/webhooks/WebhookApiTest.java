@@ -71,7 +71,7 @@ class WebhookApiTest {
         upstream.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         upstream.start();
 
-        roost = TestRoost.start(c -> c.withWebhooks(new WebhookSettings(10, 20, MAX_BODY, Duration.ofSeconds(1))));
+        roost = TestRoost.start(c -> c.withReconcilerEnabled(false).withWebhooks(new WebhookSettings(10, 20, MAX_BODY, Duration.ofSeconds(1))));
         roost.createWorkspace("acme", "business");
         ApiClient admin = roost.admin();
         anonymous = roost.anonymous();
