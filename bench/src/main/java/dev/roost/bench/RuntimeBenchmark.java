@@ -296,6 +296,8 @@ public final class RuntimeBenchmark {
 
     private void resyncPart() throws Exception {
         section("Fake runtime: a full reconciler pass over " + resync + " unchanged instances");
+        // The server runs in this process: only its warnings go to the console.
+        dev.roost.server.logging.LogSetup.configure(dev.roost.server.logging.LogSetup.Format.TEXT, "warn");
         FakeRuntime fake = new FakeRuntime().withImage(IMAGE);
         RoostConfig config = RoostConfig.fromEnvironment(Map.of()).withHome(work.resolve("resync-home")).withPort(0)
                 .withAdminPassword(PASSWORD).withReconcileInterval(Duration.ofHours(1)).withRuntime("fake");
