@@ -39,6 +39,7 @@ public final class ServerProcess implements AutoCloseable {
             config = config.withDockerSettings(dev.roost.runtime.docker.DockerTestSupport.settings());
         }
         RoostServer server = RoostServer.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop-server"));
         System.out.println("READY " + server.url() + " " + server.firstStart().generatedPassword());
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);
@@ -85,8 +86,19 @@ public final class ServerProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** SIGTERM, as a supervisor would send: the server stops its PostgreSQL; kill -9 after 60 s. */
+    public void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            kill();
+        }
+    }
+
+    /** Stops the server if it still runs (a killed one stays killed; its PostgreSQL is the next start's to take over). */
     @Override
     public void close() throws InterruptedException {
-        kill();
+        if (process.isAlive()) {
+            stop();
+        }
     }
 }
