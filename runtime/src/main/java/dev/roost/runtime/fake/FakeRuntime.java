@@ -45,6 +45,7 @@ public final class FakeRuntime implements Runtime {
     private final Clock clock;
     private final Set<String> localImages = new HashSet<>();
     private final Set<String> pullableImages = new HashSet<>();
+    private boolean anyImagePullable;
     private final Set<String> unhealthyImages = new HashSet<>();
     private final Map<String, Container> containers = new LinkedHashMap<>();
     private final Set<UUID> volumes = new HashSet<>();
@@ -99,6 +100,15 @@ public final class FakeRuntime implements Runtime {
     /** Makes {@code image} available from a (pretend) registry: pulled on demand. */
     public synchronized FakeRuntime withPullableImage(String image) {
         pullableImages.add(image);
+        return this;
+    }
+
+    /**
+     * Every image can be pulled (as from a registry that has them all), for trying Roost out with
+     * {@code ROOST_RUNTIME=fake}; tests that need a missing image leave this off.
+     */
+    public synchronized FakeRuntime withAnyImagePullable() {
+        anyImagePullable = true;
         return this;
     }
 
@@ -243,7 +253,7 @@ public final class FakeRuntime implements Runtime {
                 }
             }
             case IF_NOT_PRESENT, ALWAYS -> {
-                if (pullableImages.contains(ensure.image())) {
+                if (anyImagePullable || pullableImages.contains(ensure.image())) {
                     localImages.add(ensure.image());
                 } else if (!local || ensure.pullPolicy() == dev.roost.core.manifest.RuntimeSpec.PullPolicy.ALWAYS) {
                     throw new RuntimeFailure(RuntimeFailure.Kind.IMAGE_NOT_FOUND,

@@ -23,8 +23,8 @@ public final class RuntimeSelection {
     public static Optional<Runtime> select(String setting, DockerSettings docker, java.time.Clock clock) {
         return switch (setting) {
             case "fake" -> {
-                log.warn("Using the in-memory fake runtime: instances are simulated, nothing really runs");
-                yield Optional.of(new FakeRuntime(clock));
+                log.warn("Using the in-memory fake runtime: instances are simulated (any image \"pulls\"), nothing really runs");
+                yield Optional.of(new FakeRuntime(clock).withAnyImagePullable());
             }
             case "none" -> {
                 log.info("No runtime (runtime=none): manifests are stored and checked, nothing runs");
