@@ -35,6 +35,7 @@ public enum ErrorCode {
     IDEMPOTENCY_KEY_REUSED(422, "The idempotency key was used for a different request"),
 
     // Instances at run time: logs and webhooks
+    /** The server has no runtime (runtime=none), or its runtime does not answer. */
     RUNTIME_UNAVAILABLE(503, "No runtime is available to run instances"),
     INSTANCE_NOT_RUNNING(409, "The instance has no container to read from"),
     WEBHOOK_SIGNATURE_INVALID(401, "The webhook call is not signed correctly"),
@@ -44,7 +45,6 @@ public enum ErrorCode {
 
     // Server side
     UNAVAILABLE(503, "The service is not ready"),
-    /** The server has no runtime (runtime=none), or its runtime does not answer. */
     INTERNAL(500, "Internal error");
 
     private final int httpStatus;
