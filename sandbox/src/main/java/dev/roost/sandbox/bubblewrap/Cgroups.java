@@ -186,6 +186,9 @@ sealed interface Cgroups permits Cgroups.V1, Cgroups.V2, Cgroups.None {
                 Path group = e.getValue().resolve(GROUP);
                 try {
                     Files.createDirectories(group);
+                    if (!Files.isWritable(group)) {
+                        throw new IOException("not writable by this user");
+                    }
                     groups.put(e.getKey(), group);
                 } catch (IOException ex) {
                     if (REQUIRED.contains(e.getKey())) {
@@ -254,6 +257,9 @@ sealed interface Cgroups permits Cgroups.V1, Cgroups.V2, Cgroups.None {
             Set<String> enabled = new HashSet<>();
             try {
                 Files.createDirectories(group);
+                if (!Files.isWritable(group)) {
+                    throw new IOException("not writable by this user");
+                }
                 Set<String> inParent = Cgroups.words(read(parent.resolve("cgroup.subtree_control")).orElse(""));
                 for (String c : WANTED) {
                     if (!inParent.contains(c)) {

@@ -66,6 +66,33 @@ class BubblewrapSandboxContractTest extends SandboxContract {
     }
 
     @Test
+    void a_cgroup_v2_parent_without_the_memory_controller_is_reported() throws Exception {
+        // On a hybrid host (v1 controllers, plus an empty v2 hierarchy) the v2 path can be checked
+        // for its refusal; where v2 is the real hierarchy the contract above already runs on it.
+        Path unified = Path.of("/sys/fs/cgroup/unified");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(unified.resolve("cgroup.controllers"))
+                && !Files.readString(unified.resolve("cgroup.controllers")).contains("memory"),
+                "needs a hybrid cgroup layout with a v2 hierarchy without the memory controller at " + unified);
+        BubblewrapSettings base = BubblewrapSettings.defaults(BubblewrapTestSupport.runRoot().resolve("v2"));
+        BubblewrapSettings settings = new BubblewrapSettings(base.workRoot(), base.bubblewrap(), base.jobUid(), base.jobGid(),
+                java.util.Optional.of(unified));
+
+        boolean existed = Files.exists(unified.resolve(Cgroups.GROUP));
+        SandboxAvailability a;
+        try {
+            a = new BubblewrapSandbox(settings).probe();
+        } finally {
+            if (!existed) {
+                Files.deleteIfExists(unified.resolve(Cgroups.GROUP));
+            }
+        }
+
+        assertThat(a.usable()).isFalse();
+        assertThat(a.cgroupVersion()).isEqualTo(SandboxAvailability.CgroupVersion.V2);
+        assertThat(a.summary()).contains("cgroup v2 memory controller cannot be enabled").contains("Delegate=yes");
+    }
+
+    @Test
     void nothing_is_left_behind_after_jobs() throws Exception {
         run(script("echo x > out/a; sleep 0.1"));
         run(script("sleep 30").withLimits(dev.roost.sandbox.SandboxLimits.DEFAULT.withTimeout(java.time.Duration.ofMillis(300))));
