@@ -227,6 +227,15 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void runs_in_a_session_of_its_own() throws Exception {
+        // TIOCSTI needs the terminal to be the caller's controlling one; a new session has none.
+        // The node's session lies outside the job's PID namespace, so it would read as 0.
+        SandboxResult r = run(SandboxJob.script("escape", "cut -d' ' -f6 /proc/self/stat"));
+
+        assertThat(r.stdout().text().strip()).isNotEqualTo("0").matches("[1-9][0-9]*");
+    }
+
+    @Test
     void cannot_push_input_into_a_terminal_with_tiocsti() throws Exception {
         for (String interpreter : interpreters()) {
             String body = interpreter.equals("python3")
