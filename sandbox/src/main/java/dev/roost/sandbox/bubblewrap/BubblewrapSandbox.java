@@ -58,6 +58,7 @@ import java.util.regex.Pattern;
  * parent-death signal follows the thread that forked, not the JVM.
  */
 public final class BubblewrapSandbox implements Sandbox {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BubblewrapSandbox.class);
     static final String WORK = "/work";
     static final String SCRIPT = "/run/roost/job.sh";
     /** Joins each cgroup given ($1 = how many, then their cgroup.procs files), then execs the rest. */
@@ -77,6 +78,7 @@ public final class BubblewrapSandbox implements Sandbox {
     private final boolean nodeIsRoot;
     private volatile SandboxAvailability availability;
     private volatile Prepared prepared;
+    private boolean sweptLeftovers; // guarded by this (probe is synchronized)
 
     /** What the probe found and start() reuses. */
     private record Prepared(Path bwrap, Optional<Path> setpriv, Cgroups cgroups, boolean disableUserns, Path etc) {
@@ -302,6 +304,19 @@ public final class BubblewrapSandbox implements Sandbox {
         Path root = settings.workRoot();
         Files.createDirectories(root);
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+        if (!sweptLeftovers) {
+            // The work root is this sandbox's alone: before its first job, anything in it is left
+            // from a node that died mid-job, and may hold a job's files. Job cgroups left that
+            // way are empty (their processes died with the node) and are not swept: another node
+            // on this host may share the cgroup group.
+            try (var entries = Files.list(root)) {
+                for (Path left : entries.filter(p -> !p.getFileName().toString().startsWith(".etc-")).toList()) {
+                    LOG.warn("removing {}, left in the sandbox work root by an earlier run", left);
+                    JobDirectory.at(left).delete();
+                }
+            }
+            sweptLeftovers = true;
+        }
         int uid = nodeIsRoot ? settings.jobUid() : currentUid();
         int gid = nodeIsRoot ? settings.jobGid() : currentGid();
         Path etc = root.resolve(".etc-" + uid);

@@ -60,6 +60,11 @@ final class JobDirectory {
         }
     }
 
+    /** An existing job directory, to delete it. */
+    static JobDirectory at(Path dir) {
+        return new JobDirectory(dir, OptionalInt.empty(), OptionalInt.empty());
+    }
+
     Path dir() {
         return dir;
     }

@@ -93,6 +93,22 @@ class BubblewrapSandboxContractTest extends SandboxContract {
     }
 
     @Test
+    void what_a_dead_node_left_in_the_work_root_is_removed_before_the_first_job() throws Exception {
+        Path root = BubblewrapTestSupport.runRoot().resolve("leftovers-" + System.nanoTime());
+        Path left = root.resolve("job-deadbeef/work/out");
+        Files.createDirectories(left);
+        Files.writeString(left.resolve("secret.txt"), "from a job that never finished");
+        left.toFile().setReadable(false);
+        BubblewrapSandbox fresh = new BubblewrapSandbox(BubblewrapSettings.defaults(root));
+
+        BubblewrapTestSupport.requireSandbox(fresh);
+
+        try (Stream<Path> entries = Files.list(root)) {
+            assertThat(entries.map(p -> p.getFileName().toString())).allMatch(n -> n.startsWith(".etc-"));
+        }
+    }
+
+    @Test
     void nothing_is_left_behind_after_jobs() throws Exception {
         run(script("echo x > out/a; sleep 0.1"));
         run(script("sleep 30").withLimits(dev.roost.sandbox.SandboxLimits.DEFAULT.withTimeout(java.time.Duration.ofMillis(300))));
