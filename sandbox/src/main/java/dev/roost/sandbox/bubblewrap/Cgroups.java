@@ -51,8 +51,10 @@ sealed interface Cgroups permits Cgroups.V1, Cgroups.V2, Cgroups.None {
             Path root = unified.get().point();
             String available = read(root.resolve("cgroup.controllers")).orElse("");
             if (words(available).contains("memory") || v2Parent.isPresent()) {
-                Path parent = v2Parent.orElseGet(() -> root.resolve(relative(own.getOrDefault("", "/"), unified.get().root())));
-                return V2.at(parent);
+                if (v2Parent.isPresent()) {
+                    return V2.at(v2Parent.get());
+                }
+                return V2.find(root, root.resolve(relative(own.getOrDefault("", "/"), unified.get().root())));
             }
         }
         Map<String, Path> dirs = new LinkedHashMap<>();
@@ -251,6 +253,40 @@ sealed interface Cgroups permits Cgroups.V1, Cgroups.V2, Cgroups.None {
      * than the root) cannot, which is why a configured, delegated parent may be needed.
      */
     record V2(Path group, Set<String> controllers, List<String> problems) implements Cgroups {
+        /**
+         * The nearest cgroup, from this process's own up to the root, below which job cgroups
+         * get the memory and pids controllers. The own cgroup usually holds processes (this JVM,
+         * its launcher), and the kernel lets no such cgroup but the root hand controllers to
+         * children; a node running as root then ends up at its parent slice or the root.
+         */
+        static V2 find(Path mount, Path own) {
+            V2 first = null;
+            for (Path candidate = own; candidate != null && candidate.startsWith(mount);
+                 candidate = candidate.equals(mount) ? null : candidate.getParent()) {
+                boolean existed = Files.exists(candidate.resolve(GROUP));
+                V2 found = at(candidate);
+                if (found.problems().isEmpty()) {
+                    return found;
+                }
+                if (first == null) {
+                    first = found;
+                }
+                if (!existed) {
+                    try {
+                        Files.deleteIfExists(candidate.resolve(GROUP));
+                    } catch (IOException e) {
+                        // not ours to worry about: an empty cgroup
+                    }
+                }
+            }
+            if (first == null) {
+                return new V2(own.resolve(GROUP), Set.of(), List.of("this process's cgroup " + own + " is not below " + mount));
+            }
+            List<String> problems = first.problems().stream().map(p -> p + "; its parents up to " + mount + " did not work either")
+                    .toList();
+            return new V2(first.group(), first.controllers(), problems);
+        }
+
         static V2 at(Path parent) {
             Path group = parent.resolve(GROUP);
             List<String> problems = new ArrayList<>();
