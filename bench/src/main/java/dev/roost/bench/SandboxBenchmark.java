@@ -1,0 +1,215 @@
+package dev.roost.bench;
+
+import dev.roost.sandbox.OutputListener;
+import dev.roost.sandbox.RunningJob;
+import dev.roost.sandbox.SandboxAvailability;
+import dev.roost.sandbox.SandboxJob;
+import dev.roost.sandbox.SandboxResult;
+import dev.roost.sandbox.bubblewrap.BubblewrapSandbox;
+import dev.roost.sandbox.bubblewrap.BubblewrapSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Latency of starting a sandboxed job, measured in one run against {@code docker run} of the
+ * same command:
+ *
+ * <ul>
+ *   <li><b>start</b>: from {@code Sandbox.start()} (or from starting the {@code docker run}
+ *       process) to the first byte the job prints, i.e. to the job's process running;</li>
+ *   <li><b>round trip</b>: from the same moment to the complete result, clean-up included
+ *       (for Docker: the {@code docker run --rm} process ending).</li>
+ * </ul>
+ *
+ * The job is {@code echo ready}. Docker runs {@code docker run --rm --network none IMAGE echo ready}
+ * with the test image from {@code scripts/build-test-image.sh}. Samples alternate between the
+ * two so both see the same machine. Run through {@code bench/sandbox.sh}. Options:
+ * {@code --runs N} (sandbox samples, default 200), {@code --docker-runs N} (default 50),
+ * {@code --skip-docker}, {@code --work DIR}.
+ */
+public final class SandboxBenchmark {
+    static final Duration START_TARGET = Duration.ofMillis(20);
+    static final String IMAGE = "roost-test/busybox:1";
+
+    public static void main(String[] args) throws Exception {
+        int runs = 200;
+        int dockerRuns = 50;
+        boolean docker = true;
+        Path work = Path.of(System.getProperty("java.io.tmpdir"), "roost-sandbox-bench-" + ProcessHandle.current().pid());
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--docker-runs" -> dockerRuns = Integer.parseInt(args[++i]);
+                case "--skip-docker" -> docker = false;
+                case "--work" -> work = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        System.out.printf(Locale.ROOT, "Roost sandbox benchmark, %d cores, JDK %s%n",
+                java.lang.Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        BubblewrapSandbox sandbox = new BubblewrapSandbox(BubblewrapSettings.defaults(work.resolve("jobs")));
+        SandboxAvailability availability = sandbox.probe();
+        System.out.println(availability.summary());
+        if (!availability.usable()) {
+            System.exit(2);
+        }
+        String dockerProblem = docker ? dockerProblem() : "skipped (--skip-docker)";
+        if (dockerProblem != null) {
+            System.out.println("docker run: " + dockerProblem);
+        }
+
+        SandboxJob job = SandboxJob.argv("bench", "echo", "ready");
+        // Warm-up: JIT, page cache, the first cgroup and directory creations.
+        for (int i = 0; i < 20; i++) {
+            sandboxSample(sandbox, job);
+        }
+        if (dockerProblem == null) {
+            for (int i = 0; i < 3; i++) {
+                dockerSample();
+            }
+        }
+
+        List<Long> sandboxStart = new ArrayList<>();
+        List<Long> sandboxRoundTrip = new ArrayList<>();
+        List<Long> dockerStart = new ArrayList<>();
+        List<Long> dockerRoundTrip = new ArrayList<>();
+        int every = dockerProblem == null && dockerRuns > 0 ? Math.max(1, runs / dockerRuns) : Integer.MAX_VALUE;
+        long began = System.nanoTime();
+        for (int i = 0; i < runs; i++) {
+            long[] s = sandboxSample(sandbox, job);
+            sandboxStart.add(s[0]);
+            sandboxRoundTrip.add(s[1]);
+            if (i % every == 0 && dockerStart.size() < dockerRuns) {
+                long[] d = dockerSample();
+                dockerStart.add(d[0]);
+                dockerRoundTrip.add(d[1]);
+            }
+        }
+
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-44s %8s %8s %8s %8s %8s%n", "figure (ms)", "samples", "p50", "p90", "p99", "max");
+        row("sandbox: start() to job running", sandboxStart);
+        row("sandbox: start() to result (clean-up done)", sandboxRoundTrip);
+        if (!dockerStart.isEmpty()) {
+            row("docker run --rm: start to container running", dockerStart);
+            row("docker run --rm: start to exit", dockerRoundTrip);
+        }
+        System.out.println();
+        long p50 = percentile(sandboxStart, 50);
+        System.out.printf(Locale.ROOT, "sandbox start p50 %s ms, target <= %d ms: %s%n", ms(p50), START_TARGET.toMillis(),
+                p50 <= START_TARGET.toNanos() ? "met" : "MISSED");
+        if (!dockerStart.isEmpty()) {
+            System.out.printf(Locale.ROOT, "docker/sandbox ratio: start p50 %.1fx, p99 %.1fx; round trip p50 %.1fx, p99 %.1fx%n",
+                    ratio(dockerStart, sandboxStart, 50), ratio(dockerStart, sandboxStart, 99),
+                    ratio(dockerRoundTrip, sandboxRoundTrip, 50), ratio(dockerRoundTrip, sandboxRoundTrip, 99));
+        }
+        System.out.printf(Locale.ROOT, "total benchmark time %.1f s%n", (System.nanoTime() - began) / 1e9);
+        deleteTree(work);
+    }
+
+    /** Nanoseconds to the first output byte, and to the result. */
+    private static long[] sandboxSample(BubblewrapSandbox sandbox, SandboxJob job) throws InterruptedException {
+        CompletableFuture<Long> firstByte = new CompletableFuture<>();
+        long t0 = System.nanoTime();
+        RunningJob running = sandbox.start(job, (stream, chunk) -> {
+            if (stream == OutputListener.Stream.STDOUT) {
+                firstByte.complete(System.nanoTime());
+            }
+        });
+        SandboxResult result = running.await(Duration.ofSeconds(30)).orElseThrow();
+        long t1 = System.nanoTime();
+        if (!result.succeeded() || !result.stdout().text().equals("ready\n")) {
+            throw new IllegalStateException("benchmark job failed: exit " + result.exitCode() + " " + result.stderr().text());
+        }
+        return new long[] {firstByte.join() - t0, t1 - t0};
+    }
+
+    private static long[] dockerSample() throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("docker", "run", "--rm", "--network", "none", IMAGE, "echo", "ready")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        long first;
+        try (InputStream in = p.getInputStream()) {
+            if (in.read() < 0) {
+                throw new IllegalStateException("docker run printed nothing");
+            }
+            first = System.nanoTime();
+            in.readAllBytes();
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("docker run failed");
+        }
+        return new long[] {first - t0, System.nanoTime() - t0};
+    }
+
+    /** Why docker cannot be measured, or null when it can (the test image is built when missing). */
+    private static String dockerProblem() {
+        try {
+            if (run("docker", "image", "inspect", IMAGE) == 0) {
+                return null;
+            }
+            Path script = Path.of("scripts/build-test-image.sh");
+            if (Files.isRegularFile(script) && run("bash", script.toString()) == 0 && run("docker", "image", "inspect", IMAGE) == 0) {
+                return null;
+            }
+            return "skipped: no Docker daemon answers or the image " + IMAGE + " is missing (scripts/build-test-image.sh)";
+        } catch (IOException e) {
+            return "skipped: docker is not installed";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "skipped: interrupted";
+        }
+    }
+
+    private static int run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    private static void row(String name, List<Long> samples) {
+        System.out.printf(Locale.ROOT, "%-44s %8d %8s %8s %8s %8s%n", name, samples.size(), ms(percentile(samples, 50)),
+                ms(percentile(samples, 90)), ms(percentile(samples, 99)), ms(percentile(samples, 100)));
+    }
+
+    static long percentile(List<Long> samples, int p) {
+        long[] sorted = samples.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(sorted);
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    private static double ratio(List<Long> docker, List<Long> sandbox, int p) {
+        return (double) percentile(docker, p) / percentile(sandbox, p);
+    }
+
+    private static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.1f", nanos / 1e6);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
