@@ -31,6 +31,17 @@ public record ClaimRequest(String nodeId, int capacity, Map<String, String> labe
         }
     }
 
+    /** What is left of this request after {@code taken} were leased: less capacity, less free CPU and memory. */
+    ClaimRequest withCapacity(int remaining, java.util.List<Lease> taken) {
+        long cpu = freeCpuMillis;
+        long memory = freeMemoryBytes;
+        for (Lease lease : taken) {
+            cpu -= lease.job().requirements().cpuMillis();
+            memory -= lease.job().requirements().memoryBytes();
+        }
+        return new ClaimRequest(nodeId, remaining, labels, Math.max(0, cpu), Math.max(0, memory), leaseDuration);
+    }
+
     /** A node with no labels and no resource limits. */
     public static ClaimRequest of(String nodeId, int capacity, Duration leaseDuration) {
         return new ClaimRequest(nodeId, capacity, Map.of(), Long.MAX_VALUE, Long.MAX_VALUE, leaseDuration);

@@ -43,7 +43,19 @@ public final class JobQueue {
 
     /** Leases up to the node's capacity of claimable jobs, fairly across workspaces; empty when none is ready. */
     public List<Lease> claim(ClaimRequest request) {
-        return database.transaction(s -> s.jobs().claim(request, clock.instant()));
+        List<Lease> leases = database.transaction(s -> s.jobs().claim(request, clock.instant()));
+        // A statement that took some but not all may have left work in a workspace that offered
+        // only its share; each further claim takes at least one job or ends the loop.
+        while (!leases.isEmpty() && leases.size() < request.capacity()) {
+            ClaimRequest rest = request.withCapacity(request.capacity() - leases.size(), leases);
+            List<Lease> more = database.transaction(s -> s.jobs().claim(rest, clock.instant()));
+            if (more.isEmpty()) {
+                break;
+            }
+            leases = new java.util.ArrayList<>(leases);
+            leases.addAll(more);
+        }
+        return leases;
     }
 
     /** A heartbeat: the lease then lasts {@code duration} from now, unless it was lost. */

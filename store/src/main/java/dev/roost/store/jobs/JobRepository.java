@@ -143,7 +143,9 @@ public final class JobRepository {
     }
 
     /**
-     * Leases up to {@code request.capacity()} claimable jobs to the node in one statement.
+     * Leases up to {@code request.capacity()} claimable jobs to the node in one statement. It may
+     * lease fewer although more are ready (each workspace offers only about its fair part of the
+     * batch); {@link JobQueue#claim} then claims again for the rest.
      *
      * <p>Fairness: every workspace with queued work offers its own queue head first (its order is
      * priority, then age), and a job's turn is its position in its workspace's queue plus the
@@ -171,16 +173,26 @@ public final class JobRepository {
                                    (SELECT count(*) FROM jobs l WHERE l.state = 'LEASED'
                                         AND l.workspace_id = ready.workspace_id) AS leased
                             FROM ready WHERE ready.workspace_id IS NOT NULL
+                        ), shares AS (
+                            -- How many rows each workspace locks: about its fair part of the batch
+                            -- (turns up to the level all would reach if each had enough work), plus
+                            -- slack; never more than the batch. Locking the whole batch in every
+                            -- workspace would cost a lock per row per workspace.
+                            SELECT workspace_id, leased,
+                                   LEAST(:capacity, GREATEST(0, ceil((sum(leased) OVER () + :capacity)
+                                           / count(*) OVER ()::numeric) - leased)
+                                       + ceil(:capacity / count(*) OVER ()::numeric))::integer AS take
+                            FROM tenants
                         ), candidates AS (
                             SELECT c.id, c.workspace_id, c.priority, c.run_after, c.cpu_millis, c.memory_bytes, w.leased
-                            FROM tenants w CROSS JOIN LATERAL (
+                            FROM shares w CROSS JOIN LATERAL (
                                 SELECT q.id, q.workspace_id, q.priority, q.run_after, q.cpu_millis, q.memory_bytes
                                 FROM jobs q
                                 WHERE q.state = 'QUEUED' AND q.workspace_id = w.workspace_id AND q.run_after <= :now
                                   AND q.required_labels <@ CAST(:labels AS jsonb)
                                   AND q.cpu_millis <= :cpu AND q.memory_bytes <= :memory
                                 ORDER BY q.priority DESC, q.run_after, q.id
-                                LIMIT :capacity
+                                LIMIT w.take
                                 FOR UPDATE SKIP LOCKED) c
                         ), ranked AS (
                             SELECT id, cpu_millis, memory_bytes, random() AS tie,
