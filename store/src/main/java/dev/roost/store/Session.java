@@ -75,6 +75,10 @@ public final class Session implements AutoCloseable {
         return new AuditLog(handle);
     }
 
+    public dev.roost.store.jobs.JobRepository jobs() {
+        return new dev.roost.store.jobs.JobRepository(handle);
+    }
+
     public IdempotencyStore idempotency() {
         return new IdempotencyStore(handle);
     }

@@ -153,6 +153,7 @@ public final class WorkspaceRepository {
         String ofWorkspace = "instance_id IN (SELECT id FROM instances WHERE workspace_id = :w)";
         handle.execute("SET LOCAL roost.purge = 'on'");
         handle.createUpdate("DELETE FROM deployment_events WHERE workspace_id = :w").bind("w", workspaceId).execute();
+        handle.createUpdate("DELETE FROM jobs WHERE workspace_id = :w").bind("w", workspaceId).execute();
         int tags = handle.createUpdate("DELETE FROM manifest_tags WHERE " + ofWorkspace).bind("w", workspaceId).execute();
         int versions = handle.createUpdate("DELETE FROM manifest_versions WHERE " + ofWorkspace).bind("w", workspaceId).execute();
         int instances = handle.createUpdate("DELETE FROM instances WHERE workspace_id = :w").bind("w", workspaceId).execute();
