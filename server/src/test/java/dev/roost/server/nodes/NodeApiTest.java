@@ -136,7 +136,7 @@ class NodeApiTest {
         Response list = roost.admin().get("/api/v1/nodes");
         assertThat(list.body()).contains("worker-a").doesNotContain(body.get("refreshCredential").asString())
                 .doesNotContain(body.get("nodeToken").asString());
-        Response audit = roost.admin().get("/api/v1/audit?limit=200");
+        Response audit = roost.admin().get("/api/v1/audit?action=node.&limit=500");
         assertThat(audit.body()).contains("node.join").doesNotContain(token)
                 .doesNotContain(body.get("refreshCredential").asString());
 
@@ -168,7 +168,7 @@ class NodeApiTest {
         Response afterReuse = roost.anonymous().post("/api/v1/nodes/renew", Map.of("refreshCredential", secondCredential));
         assertThat(afterReuse.status()).isEqualTo(401);
         assertThat(afterReuse.code()).isEqualTo("TOKEN_INVALID");
-        assertThat(roost.admin().get("/api/v1/audit?limit=200").body()).contains("node.credential-reused");
+        assertThat(roost.admin().get("/api/v1/audit?action=node.&limit=500").body()).contains("node.credential-reused");
     }
 
     @Test
@@ -216,7 +216,7 @@ class NodeApiTest {
         Response future = node.post("/api/v1/nodes/self/heartbeat", Map.of("appliedConfigVersion", 7));
         assertThat(future.status()).isEqualTo(400);
         assertThat(future.code()).isEqualTo("VALIDATION_FAILED");
-        String audit = roost.admin().get("/api/v1/audit?limit=200").body();
+        String audit = roost.admin().get("/api/v1/audit?action=node.&limit=500").body();
         assertThat(audit).contains("node.config-applied").contains("node.capabilities").contains("node.config");
     }
 
@@ -272,7 +272,7 @@ class NodeApiTest {
         Response renew = roost.anonymous().post("/api/v1/nodes/renew",
                 Map.of("refreshCredential", joined.json().get("refreshCredential").asString()));
         assertThat(renew.status()).isEqualTo(401);
-        assertThat(admin.get("/api/v1/audit?limit=200").body()).contains("node.cordon").contains("node.drain")
+        assertThat(admin.get("/api/v1/audit?action=node.&limit=500").body()).contains("node.cordon").contains("node.drain")
                 .contains("node.remove");
         // the name is free again
         assertThat(join(createToken(Map.of("ttl", "1h")), "worker-admin").status()).isEqualTo(201);
