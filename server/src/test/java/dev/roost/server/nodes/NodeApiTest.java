@@ -278,6 +278,33 @@ class NodeApiTest {
         assertThat(join(createToken(Map.of("ttl", "1h")), "worker-admin").status()).isEqualTo(201);
     }
 
+    @Test
+    void expiredNodeCredentialsAreSweptAndUsedOnesKeptUntilThen() {
+        Response joined = join(createToken(Map.of("ttl", "1h")), "worker-sweep");
+        java.util.UUID id = java.util.UUID.fromString(joined.json().get("nodeId").asString());
+        String first = joined.json().get("refreshCredential").asString();
+        String second = roost.anonymous().post("/api/v1/nodes/renew", Map.of("refreshCredential", first)).json()
+                .get("refreshCredential").asString();
+        var sweeper = new dev.roost.server.maintenance.ExpiredRecordsSweeper(roost.server().database(), clock,
+                Duration.ofHours(1), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+
+        sweeper.sweep();
+        assertThat(credentialsOf(id)).as("a used credential is kept to recognise its reuse").isEqualTo(2);
+
+        clock.advance(Duration.ofDays(32));
+        sweeper.sweep();
+        assertThat(credentialsOf(id)).isZero();
+        Response late = roost.anonymous().post("/api/v1/nodes/renew", Map.of("refreshCredential", second));
+        assertThat(late.status()).isEqualTo(401);
+        assertThat(late.code()).isEqualTo("TOKEN_INVALID");
+    }
+
+    private static int credentialsOf(java.util.UUID nodeId) {
+        return roost.server().database().read(s -> s.handle()
+                .createQuery("SELECT count(*) FROM node_credentials WHERE node_id = :id").bind("id", nodeId)
+                .mapTo(Integer.class).one());
+    }
+
     private static JsonNode findById(JsonNode list, String id) {
         for (JsonNode item : list) {
             if (item.get("id").asString().equals(id)) {

@@ -194,6 +194,15 @@ public final class NodeRepository {
                 .bind("at", Rows.timestamp(at)).bind("id", id).execute();
     }
 
+    /**
+     * Removes refresh credentials that expired more than a day ago; returns how many. Used ones are
+     * kept until then, so a copied credential presented late is still recognised as reused.
+     */
+    public int purgeExpiredCredentials(Instant now) {
+        return handle.createUpdate("DELETE FROM node_credentials WHERE expires_at < :cutoff")
+                .bind("cutoff", Rows.timestamp(now.minusSeconds(86_400))).execute();
+    }
+
     public int revokeCredentials(UUID nodeId, Instant at) {
         return handle.createUpdate("UPDATE node_credentials SET revoked_at = :at WHERE node_id = :n AND revoked_at IS NULL")
                 .bind("at", Rows.timestamp(at)).bind("n", nodeId).execute();
