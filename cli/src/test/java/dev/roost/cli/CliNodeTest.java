@@ -35,6 +35,44 @@ class CliNodeTest {
         roost.close();
     }
 
+    /** A clock that runs {@code factor} times faster than the real one, from now on. */
+    private static java.time.Clock fast(int factor) {
+        java.time.Instant start = java.time.Instant.now();
+        long startNanos = System.nanoTime();
+        return new java.time.Clock() {
+            @Override
+            public java.time.Instant instant() {
+                return start.plusNanos((System.nanoTime() - startNanos) * factor);
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+        };
+    }
+
+    @Test
+    void theAgentRenewsItsNodeTokenBeforeItExpires() throws IOException {
+        String token = ok(admin.run("node", "token", "create", "--ttl", "1h")).out().trim();
+        Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "cli-files")), "node-");
+        // The node's clock runs 200 times fast: its 10-minute token reaches the renewal point within the beats.
+        CliRunner worker = new CliRunner(roost.url()).clock(fast(200));
+        ok(worker.runWithInput(token + "\n", "node", "join", "--token-stdin", "--name", "renewing-worker",
+                "--state-dir", stateDir.toString(), "--heartbeats", "4"));
+        String nodeId = ApiJson.MAPPER.readTree(Files.readAllBytes(stateDir.resolve("node.json"))).path("nodeId").asString();
+        int credentials = roost.server().database().read(s -> s.handle()
+                .createQuery("SELECT count(*) FROM node_credentials WHERE node_id = CAST(:id AS uuid)").bind("id", nodeId)
+                .mapTo(Integer.class).one());
+        assertThat(credentials).as("one credential from joining, one more per renewal").isGreaterThanOrEqualTo(2);
+        ok(admin.run("node", "remove", "renewing-worker"));
+    }
+
     private static CliRunner.Result ok(CliRunner.Result r) {
         assertThat(r.exit()).as(r.toString()).isZero();
         return r;
