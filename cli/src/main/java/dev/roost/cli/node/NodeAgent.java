@@ -134,6 +134,10 @@ public final class NodeAgent {
         try {
             return nodeClient().post("/api/v1/nodes/self/heartbeat", body).json();
         } catch (ProblemException e) {
+            if ("TOKEN_INVALID".equals(e.code())) {
+                throw new CliException(ExitCodes.AUTH, "The server no longer accepts this node (" + e.problem().detail()
+                        + "). Join again with a new join token: roost node join --token-stdin");
+            }
             if (!"TOKEN_EXPIRED".equals(e.code())) {
                 throw e;
             }
