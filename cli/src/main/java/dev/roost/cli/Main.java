@@ -84,6 +84,9 @@ public final class Main implements Runnable {
         root.addSubcommand(new UserCommand(connection));
         root.addSubcommand(new PlanCommand(connection));
         root.addSubcommand(new TokenCommand(connection));
+        CommandLine node = new CommandLine(new NodeCommand(connection));
+        node.addSubcommand(new NodeCommand.Tokens(connection));
+        root.addSubcommand(node);
         root.addSubcommand(new AuditCommand(connection));
         root.addSubcommand(new SchemaCommand(connection));
         root.addSubcommand(new CompletionCommand(connection));

@@ -21,6 +21,11 @@ import dev.roost.server.instances.InstanceRoutes;
 import dev.roost.server.instances.InstanceService;
 import dev.roost.server.instances.LogRoutes;
 import dev.roost.server.maintenance.ExpiredRecordsSweeper;
+import dev.roost.server.auth.NodeTokens;
+import dev.roost.server.nodes.JoinTokenRoutes;
+import dev.roost.server.nodes.NodeCredentialIssuer;
+import dev.roost.server.nodes.NodeHeartbeatWatcher;
+import dev.roost.server.nodes.NodeRoutes;
 import dev.roost.server.plans.PlanRoutes;
 import dev.roost.server.reconcile.DeploymentRoutes;
 import dev.roost.server.reconcile.Reconciler;
@@ -83,6 +88,7 @@ public final class RoostServer implements AutoCloseable {
     private Optional<Reconciler> reconciler = Optional.empty();
 
     private final Runtime givenRuntime;
+    private NodeHeartbeatWatcher nodeWatcher;
 
     private RoostServer(RoostConfig config, Clock clock, Runtime givenRuntime) {
         this.config = requireNonNull(config, "config is null");
@@ -163,7 +169,9 @@ public final class RoostServer implements AutoCloseable {
 
         AccessTokens accessTokens = new AccessTokens(home.secretKey("keys/jwt-hs256.key", 32), config.accessTokenTtl(), clock);
         SessionTokens sessionTokens = new SessionTokens(accessTokens, config.refreshTokenTtl(), clock);
-        Authenticator authenticator = new Authenticator(accessTokens, config.metricsToken(), clock);
+        // Node JWTs have a key of their own: a user token can never pass for a node token, nor the reverse.
+        NodeTokens nodeTokens = new NodeTokens(home.secretKey("keys/node-jwt-hs256.key", 32), config.nodes().tokenTtl(), clock);
+        Authenticator authenticator = new Authenticator(accessTokens, nodeTokens, config.metricsToken(), clock);
         LoginRateLimiter loginLimiter = new LoginRateLimiter(config.loginAttemptsPerMinute(),
                 config.loginAttemptsPerAddressPerMinute());
 
@@ -184,6 +192,11 @@ public final class RoostServer implements AutoCloseable {
         routes.addAll(new DeploymentRoutes(runtime, policy, clock).routes());
         routes.addAll(new SecretRoutes(secrets).routes());
         routes.addAll(new LogRoutes(runtime, secrets, Duration.ofSeconds(15)).routes());
+        routes.addAll(new JoinTokenRoutes().routes());
+        routes.addAll(new NodeRoutes(new NodeCredentialIssuer(nodeTokens, config.nodes().credentialTtl(),
+                config.nodes().heartbeatInterval(), clock),
+                new LoginRateLimiter(config.loginAttemptsPerMinute(), config.loginAttemptsPerAddressPerMinute()),
+                config.nodes().heartbeatInterval()).routes());
         routes.addAll(new WebhookRoutes(database, secrets, runtime, config.webhooks(), meters, clock).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
@@ -202,6 +215,11 @@ public final class RoostServer implements AutoCloseable {
             started.start();
             reconciler = Optional.of(started);
         }
+
+        NodeHeartbeatWatcher nodeWatcher = new NodeHeartbeatWatcher(database, config.nodes(), clock, meters);
+        nodeWatcher.start();
+        closeables.add(nodeWatcher);
+        this.nodeWatcher = nodeWatcher;
 
         ExpiredRecordsSweeper sweeper = new ExpiredRecordsSweeper(database, clock, Duration.ofHours(1), meters);
         sweeper.start();
@@ -245,6 +263,11 @@ public final class RoostServer implements AutoCloseable {
     /** The reconciler; empty when the server has no runtime. */
     public Optional<Reconciler> reconciler() {
         return reconciler;
+    }
+
+    /** The duty that marks silent nodes NOT_READY and LOST (tests run a pass by hand after moving the clock). */
+    public NodeHeartbeatWatcher nodeWatcher() {
+        return nodeWatcher;
     }
 
     public HttpApi http() {

@@ -67,6 +67,10 @@ public final class Session implements AutoCloseable {
         return new dev.roost.store.instances.ReconcileStateRepository(handle);
     }
 
+    public dev.roost.store.nodes.NodeRepository nodes() {
+        return new dev.roost.store.nodes.NodeRepository(handle);
+    }
+
     public TemplateRepository templates() {
         return new TemplateRepository(handle);
     }

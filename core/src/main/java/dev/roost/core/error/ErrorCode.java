@@ -25,6 +25,8 @@ public enum ErrorCode {
     TOKEN_INVALID(401, "The token is not valid"),
     TOKEN_EXPIRED(401, "The token has expired"),
     REFRESH_TOKEN_REUSED(401, "The refresh token was already used; its session is revoked"),
+    /** A node's join token is unknown, expired, used up or revoked. */
+    JOIN_TOKEN_INVALID(401, "The join token is not valid"),
     FORBIDDEN(403, "You are not allowed to do this"),
     RATE_LIMITED(429, "Too many requests"),
 

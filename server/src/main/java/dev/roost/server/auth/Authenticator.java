@@ -17,17 +17,20 @@ import java.util.function.Supplier;
 
 /**
  * Turns an {@code Authorization: Bearer …} header into a {@link Principal}: an access token
- * (JWT), an API token ({@code roost_pat_…}), or the metrics token. The user behind a token
+ * (JWT), an API token ({@code roost_pat_…}), the metrics token, or a node JWT (audience
+ * {@code node}, checked against the node key and the node's existence). The user behind a token
  * must exist and be enabled at the time of the request.
  */
 public final class Authenticator implements Authentication {
     private final AccessTokens accessTokens;
+    private final NodeTokens nodeTokens;
     private final byte[] metricsTokenHash;
     private final Clock clock;
 
     /** {@code metricsToken} may be null: then only server admins can read metrics. */
-    public Authenticator(AccessTokens accessTokens, String metricsToken, Clock clock) {
+    public Authenticator(AccessTokens accessTokens, NodeTokens nodeTokens, String metricsToken, Clock clock) {
         this.accessTokens = requireNonNull(accessTokens, "accessTokens is null");
+        this.nodeTokens = requireNonNull(nodeTokens, "nodeTokens is null");
         this.metricsTokenHash = metricsToken == null || metricsToken.isBlank() ? null : OpaqueTokens.hash(metricsToken);
         this.clock = requireNonNull(clock, "clock is null");
     }
@@ -56,6 +59,14 @@ public final class Authenticator implements Authentication {
         }
         if (metricsTokenHash != null && MessageDigest.isEqual(metricsTokenHash, OpaqueTokens.hash(token))) {
             return Optional.of(Principal.metricsReader());
+        }
+        if (NodeTokens.claimsNodeAudience(token)) {
+            NodeTokens.Claims node = nodeTokens.verify(token);
+            // A removed node's token dies with it, before it expires.
+            String name = session.get().nodes().find(node.nodeId()).map(n -> n.name())
+                    .orElseThrow(() -> new RoostException(ErrorCode.TOKEN_INVALID,
+                            "This node was removed from the server. Join it again with a new join token."));
+            return Optional.of(Principal.node(node.nodeId(), name));
         }
         AccessTokens.Claims claims = accessTokens.verify(token);
         User user = session.get().users().findById(claims.userId())

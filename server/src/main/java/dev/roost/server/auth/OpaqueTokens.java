@@ -14,6 +14,8 @@ import java.util.Base64;
 public final class OpaqueTokens {
     public static final String API_TOKEN_PREFIX = "roost_pat_";
     public static final String REFRESH_TOKEN_PREFIX = "roost_rt_";
+    public static final String JOIN_TOKEN_PREFIX = "roost_join_";
+    public static final String NODE_CREDENTIAL_PREFIX = "roost_node_";
 
     private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -38,7 +38,8 @@ public record RoostConfig(
         Duration reconcileInterval,
         boolean reconcilerEnabled,
         DockerSettings docker,
-        WebhookSettings webhooks) {
+        WebhookSettings webhooks,
+        NodeSettings nodes) {
 
     public static final int DEFAULT_PORT = 7070;
 
@@ -61,6 +62,7 @@ public record RoostConfig(
         requireNonNull(reconcileInterval, "reconcileInterval is null");
         requireNonNull(docker, "docker is null");
         requireNonNull(webhooks, "webhooks is null");
+        requireNonNull(nodes, "nodes is null");
         if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
             throw new IllegalArgumentException("the reconcile interval must be positive");
         }
@@ -101,7 +103,8 @@ public record RoostConfig(
                         parseInt(env, "ROOST_WEBHOOK_RATE", WebhookSettings.DEFAULTS.ratePerSecond()),
                         parseInt(env, "ROOST_WEBHOOK_BURST", WebhookSettings.DEFAULTS.burst()),
                         parseInt(env, "ROOST_WEBHOOK_MAX_BODY_BYTES", WebhookSettings.DEFAULTS.maxBodyBytes()),
-                        parseDuration(env, "ROOST_WEBHOOK_TIMEOUT", WebhookSettings.DEFAULTS.timeout())));
+                        parseDuration(env, "ROOST_WEBHOOK_TIMEOUT", WebhookSettings.DEFAULTS.timeout())),
+                NodeSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)));
     }
 
     public RoostConfig withHome(Path value) {
@@ -177,6 +180,11 @@ public record RoostConfig(
         return with(d -> d.webhooks = value);
     }
 
+    /** Node token lifetimes, heartbeat interval and the NOT_READY / LOST thresholds. */
+    public RoostConfig withNodes(NodeSettings value) {
+        return with(d -> d.nodes = value);
+    }
+
     /** A copy with some settings changed; the compact constructor checks the result. */
     private RoostConfig with(java.util.function.Consumer<Draft> change) {
         Draft d = new Draft(this);
@@ -184,7 +192,7 @@ public record RoostConfig(
         return new RoostConfig(d.home, d.bindAddress, d.port, d.databaseUrl, d.databasePoolSize, d.adminUsername,
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
-                d.masterKeyFile, d.runtime, d.reconcileInterval, d.reconcilerEnabled, d.docker, d.webhooks);
+                d.masterKeyFile, d.runtime, d.reconcileInterval, d.reconcilerEnabled, d.docker, d.webhooks, d.nodes);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -210,6 +218,7 @@ public record RoostConfig(
         boolean reconcilerEnabled;
         DockerSettings docker;
         WebhookSettings webhooks;
+        NodeSettings nodes;
 
         Draft(RoostConfig c) {
             home = c.home;
@@ -233,6 +242,7 @@ public record RoostConfig(
             reconcilerEnabled = c.reconcilerEnabled;
             docker = c.docker;
             webhooks = c.webhooks;
+            nodes = c.nodes;
         }
     }
 

@@ -24,6 +24,13 @@ public sealed interface Access {
     record Authenticated() implements Access {
     }
 
+    /**
+     * A joined worker node calling with its node JWT. Node JWTs are accepted on these routes
+     * only, and user credentials never are.
+     */
+    record NodeCaller() implements Access {
+    }
+
     /** A server admin: users, plans, templates, all workspaces. */
     record ServerAdmin() implements Access {
     }
@@ -47,6 +54,7 @@ public sealed interface Access {
     Access SENDER_SIGNATURE = new SenderSignature();
     Access AUTHENTICATED = new Authenticated();
     Access SERVER_ADMIN = new ServerAdmin();
+    Access NODE = new NodeCaller();
     Access METRICS = new MetricsReader();
 
     static Access workspace(Role minimum) {
@@ -60,6 +68,7 @@ public sealed interface Access {
             case SenderSignature s -> "public, but only calls signed by the sender with the instance's signing secret";
             case Authenticated a -> "any authenticated user";
             case ServerAdmin s -> "server admin";
+            case NodeCaller n -> "a joined node (node JWT only; user credentials are refused)";
             case MetricsReader m -> "server admin or metrics token";
             case WorkspaceRole w -> "workspace role " + w.minimum() + " or higher";
         };

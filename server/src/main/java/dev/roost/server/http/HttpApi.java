@@ -197,8 +197,17 @@ public final class HttpApi {
             throw new RoostException(ErrorCode.UNAUTHENTICATED,
                     "Sign in first: send 'Authorization: Bearer <token>' with an access token or an API token.");
         }
+        if (principal.isNode() && !(rule instanceof Access.NodeCaller)) {
+            throw RoostException.forbidden("Node credentials are accepted on node routes only.");
+        }
         return switch (rule) {
             case Access.Public p -> NONE;
+            case Access.NodeCaller n -> {
+                if (!principal.isNode()) {
+                    throw RoostException.forbidden("This route is for joined nodes; user credentials are not accepted here.");
+                }
+                yield NONE;
+            }
             case Access.SenderSignature s -> NONE;
             case Access.Authenticated a -> {
                 if (principal.method() == Principal.Method.METRICS_TOKEN) {

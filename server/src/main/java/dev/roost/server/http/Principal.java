@@ -6,18 +6,37 @@ import java.util.UUID;
 
 /**
  * Who is calling: a user, signed in with an access token or acting through one of their API
- * tokens. The metrics token is a principal with no user.
+ * tokens. The metrics token is a principal with no user. A worker node calling with its node
+ * JWT is a principal with no user and a {@code nodeId}; it may call node routes only.
  */
-public record Principal(UUID userId, String username, boolean serverAdmin, Method method, UUID tokenId, String tokenName) {
+public record Principal(UUID userId, String username, boolean serverAdmin, Method method, UUID tokenId, String tokenName,
+        UUID nodeId) {
     public enum Method {
         ACCESS_TOKEN,
         API_TOKEN,
-        METRICS_TOKEN
+        METRICS_TOKEN,
+        NODE_TOKEN
+    }
+
+    public Principal(UUID userId, String username, boolean serverAdmin, Method method, UUID tokenId, String tokenName) {
+        this(userId, username, serverAdmin, method, tokenId, tokenName, null);
     }
 
     public Principal {
         requireNonNull(username, "username is null");
         requireNonNull(method, "method is null");
+        if ((method == Method.NODE_TOKEN) != (nodeId != null)) {
+            throw new IllegalArgumentException("a node principal, and only a node principal, has a node id");
+        }
+    }
+
+    /** A worker node, authenticated by its node JWT. */
+    public static Principal node(UUID nodeId, String nodeName) {
+        return new Principal(null, nodeName, false, Method.NODE_TOKEN, null, null, nodeId);
+    }
+
+    public boolean isNode() {
+        return method == Method.NODE_TOKEN;
     }
 
     public static Principal metricsReader() {
@@ -26,11 +45,19 @@ public record Principal(UUID userId, String username, boolean serverAdmin, Metho
 
     /** How the audit log names this principal. */
     public String actor() {
-        return method == Method.API_TOKEN ? username + " (token " + tokenName + ")" : username;
+        return switch (method) {
+            case API_TOKEN -> username + " (token " + tokenName + ")";
+            case NODE_TOKEN -> "node:" + username;
+            case ACCESS_TOKEN, METRICS_TOKEN -> username;
+        };
     }
 
     /** A stable key for per-principal state such as idempotency records. */
     public String key() {
-        return method == Method.API_TOKEN ? "token:" + tokenId : "user:" + userId;
+        return switch (method) {
+            case API_TOKEN -> "token:" + tokenId;
+            case NODE_TOKEN -> "node:" + nodeId;
+            case ACCESS_TOKEN, METRICS_TOKEN -> "user:" + userId;
+        };
     }
 }

@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removes refresh tokens that expired and idempotency records older than a day. Runs on its
+ * Removes refresh tokens and node refresh credentials that expired, and idempotency records
+ * older than a day. Runs on its
  * own thread every {@code period}; a failed sweep is logged and counted and the next one runs
  * as planned.
  */
@@ -43,6 +44,7 @@ public final class ExpiredRecordsSweeper implements AutoCloseable {
     /** One sweep; returns the number of rows removed. */
     public int sweep() {
         return database.transaction(session -> session.refreshTokens().purgeExpired(clock.instant())
+                + session.nodes().purgeExpiredCredentials(clock.instant())
                 + session.idempotency().purgeOlderThan(clock.instant().minus(IDEMPOTENCY_RETENTION)));
     }
 
@@ -50,7 +52,7 @@ public final class ExpiredRecordsSweeper implements AutoCloseable {
         try {
             int removed = sweep();
             if (removed > 0) {
-                log.info("Removed {} expired refresh token and idempotency records", removed);
+                log.info("Removed {} expired refresh token, node credential and idempotency records", removed);
             }
         } catch (RuntimeException e) {
             failures.increment();

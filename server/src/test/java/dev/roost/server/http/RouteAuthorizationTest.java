@@ -33,11 +33,14 @@ import org.junit.jupiter.api.Test;
  * {@link #EXPECTED} fails the build, and so does a route whose rule changes silently.
  */
 class RouteAuthorizationTest {
-    /** The callers: not signed in, the four workspace roles, another workspace's owner, a server admin. */
-    enum Caller { ANONYMOUS, VIEWER, OPERATOR, ADMIN, OWNER, OTHER_OWNER, SERVER_ADMIN }
+    /**
+     * The callers: not signed in, the four workspace roles, another workspace's owner, a server
+     * admin, and a joined worker node holding its node JWT.
+     */
+    enum Caller { ANONYMOUS, VIEWER, OPERATOR, ADMIN, OWNER, OTHER_OWNER, SERVER_ADMIN, NODE }
 
     /** Who may call a route, as this test expects it. */
-    sealed interface Rule permits Anyone, SignedIn, ServerAdmin, Member, SignedBySender {
+    sealed interface Rule permits Anyone, SignedIn, ServerAdmin, Member, SignedBySender, NodeOnly {
     }
 
     record Anyone() implements Rule {
@@ -60,7 +63,12 @@ class RouteAuthorizationTest {
     record SignedBySender() implements Rule {
     }
 
+    /** A joined node with its node JWT, and nobody else: users, whatever their role, get 403. */
+    record NodeOnly() implements Rule {
+    }
+
     private static final Rule ANYONE = new Anyone();
+    private static final Rule NODE_ONLY = new NodeOnly();
     private static final Rule SIGNED_IN = new SignedIn();
     private static final Rule SERVER_ADMIN = new ServerAdmin();
     private static final Rule VIEWER = new Member(Role.VIEWER);
@@ -142,6 +150,20 @@ class RouteAuthorizationTest {
 
         EXPECTED.put("POST /hooks/{ws}/{instance}/<path>", SIGNED_BY_SENDER);
 
+        EXPECTED.put("POST /api/v1/nodes/tokens", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/nodes/tokens", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/nodes/tokens/{id}", SERVER_ADMIN);
+        EXPECTED.put("POST /api/v1/nodes/join", ANYONE);
+        EXPECTED.put("POST /api/v1/nodes/renew", ANYONE);
+        EXPECTED.put("POST /api/v1/nodes/self/heartbeat", NODE_ONLY);
+        EXPECTED.put("GET /api/v1/nodes", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/nodes/{id}", SERVER_ADMIN);
+        EXPECTED.put("PUT /api/v1/nodes/{id}/config", SERVER_ADMIN);
+        EXPECTED.put("POST /api/v1/nodes/{id}/cordon", SERVER_ADMIN);
+        EXPECTED.put("POST /api/v1/nodes/{id}/uncordon", SERVER_ADMIN);
+        EXPECTED.put("POST /api/v1/nodes/{id}/drain", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/nodes/{id}", SERVER_ADMIN);
+
         EXPECTED.put("GET " + S, VIEWER);
         EXPECTED.put("GET " + S + "/{name}", VIEWER);
         EXPECTED.put("PUT " + S + "/{name}", OPERATOR);
@@ -164,6 +186,7 @@ class RouteAuthorizationTest {
         clients.put(Caller.OWNER, roost.member("acme", "otto", Role.OWNER));
         clients.put(Caller.OTHER_OWNER, roost.member("globex", "gus", Role.OWNER));
         clients.put(Caller.SERVER_ADMIN, roost.admin());
+        clients.put(Caller.NODE, roost.joinNode("route-test-node"));
     }
 
     @AfterAll
@@ -190,6 +213,7 @@ class RouteAuthorizationTest {
                 case Access.SenderSignature p -> SIGNED_BY_SENDER;
                 case Access.Authenticated a -> SIGNED_IN;
                 case Access.ServerAdmin s -> SERVER_ADMIN;
+                case Access.NodeCaller n -> NODE_ONLY;
                 case Access.MetricsReader m -> SERVER_ADMIN; // or the metrics token, tested in AuthApiTest
                 case Access.WorkspaceRole w -> new Member(w.minimum());
             };
@@ -222,8 +246,9 @@ class RouteAuthorizationTest {
         return switch (rule) {
             case Anyone a -> true;
             case SignedBySender a -> true;
-            case SignedIn s -> caller != Caller.ANONYMOUS;
+            case SignedIn s -> caller != Caller.ANONYMOUS && caller != Caller.NODE;
             case ServerAdmin s -> caller == Caller.SERVER_ADMIN;
+            case NodeOnly n -> caller == Caller.NODE;
             case Member m -> caller == Caller.SERVER_ADMIN || roleOf(caller) != null && roleOf(caller).atLeast(m.minimum());
         };
     }

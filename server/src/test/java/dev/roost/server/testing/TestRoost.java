@@ -151,6 +151,28 @@ public final class TestRoost implements AutoCloseable {
         return login(username, password(username));
     }
 
+    /**
+     * Joins a worker node through the API (a one-use join token made by the admin) and returns a
+     * client holding its node JWT.
+     */
+    public ApiClient joinNode(String name) {
+        return new ApiClient(url(), joinNodeCredentials(name).get("nodeToken").asString());
+    }
+
+    /** Joins a worker node and returns the join answer: nodeId, nodeToken, refreshCredential. */
+    public tools.jackson.databind.JsonNode joinNodeCredentials(String name) {
+        ApiClient.Response token = admin().post("/api/v1/nodes/tokens", Map.of("ttl", "10m", "uses", 1));
+        if (token.status() != 201) {
+            throw new IllegalStateException("creating a join token failed: " + token.status() + " " + token.body());
+        }
+        ApiClient.Response joined = anonymous().post("/api/v1/nodes/join", Map.of("token", token.json().get("token").asString(),
+                "name", name, "capabilities", Map.of("cpus", 4, "memoryBytes", 8L << 30, "os", "linux", "arch", "amd64")));
+        if (joined.status() != 201) {
+            throw new IllegalStateException("joining node " + name + " failed: " + joined.status() + " " + joined.body());
+        }
+        return joined.json();
+    }
+
     @Override
     public void close() {
         server.close();
