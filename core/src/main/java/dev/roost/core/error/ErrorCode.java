@@ -39,6 +39,8 @@ public enum ErrorCode {
     // Instances at run time: logs and webhooks
     /** The server has no runtime (runtime=none), or its runtime does not answer. */
     RUNTIME_UNAVAILABLE(503, "No runtime is available to run instances"),
+    /** A stored secret cannot be opened: sealed under another master key, or changed in the database. */
+    SECRET_UNREADABLE(409, "A stored secret cannot be opened by this server"),
     INSTANCE_NOT_RUNNING(409, "The instance has no container to read from"),
     WEBHOOK_SIGNATURE_INVALID(401, "The webhook call is not signed correctly"),
     WEBHOOK_TARGET_UNAVAILABLE(503, "The instance cannot take webhook calls right now"),

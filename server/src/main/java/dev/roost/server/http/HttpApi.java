@@ -349,6 +349,11 @@ public final class HttpApi {
             if (t instanceof ContentTooLargeResponse) {
                 return bodyTooLarge();
             }
+            if (t instanceof dev.roost.core.secret.SealedValueException sealed) {
+                // Its message names the secret and the key id, never any part of the value.
+                return new RoostException(ErrorCode.SECRET_UNREADABLE, sealed.getMessage()
+                        + " Set the secret again (roost secret set), or start the server with the master key it was sealed with.");
+            }
             if (t instanceof tools.jackson.core.JacksonException j) {
                 return Json.translate(j);
             }

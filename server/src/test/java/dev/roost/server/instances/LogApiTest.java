@@ -263,4 +263,28 @@ class LogApiTest {
             reader.interrupt();
         }
     }
+    @Test
+    void aSecretThatNoLongerOpensIsAStableProblemNamingItNotAnInternalError() {
+        ApiClient admin = roost.admin();
+        assertThat(admin.put("/api/v1/workspaces/acme/secrets/sealed-token", Map.of("value", "tamper-canary-8c1f")).status())
+                .isLessThan(300);
+        Response created = admin.putText("/api/v1/workspaces/acme/instances/sealed", """
+                apiVersion: roost/v1
+                kind: AgentInstance
+                metadata: {name: sealed, workspace: acme, environment: dev}
+                spec:
+                  runtime: {image: registry.example/bot:1.0.0, cpu: 250m, memory: 128Mi, env: {TOKEN: "secret:sealed-token"}}
+                """, "application/yaml");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        containers.start("acme", "sealed", 0);
+        // One flipped bit in the stored ciphertext: AES-GCM's integrity check refuses it.
+        roost.server().database().transaction(s -> s.handle().execute(
+                "UPDATE secrets SET ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 1) WHERE name = 'sealed-token'"));
+
+        Response r = operator.get(LOGS.formatted("sealed"));
+        assertThat(r.status()).as(r.body()).isEqualTo(409);
+        assertThat(r.code()).isEqualTo("SECRET_UNREADABLE");
+        assertThat(r.json().get("detail").asString()).contains("sealed-token").contains("roost secret set")
+                .doesNotContain("tamper-canary-8c1f");
+    }
 }
