@@ -15,10 +15,12 @@ import java.util.UUID;
 /**
  * Decides, without any I/O, what takes one instance from what the runtime reports to what its
  * manifest asks. The same inputs always give the same plan; applying a plan and planning again
- * gives an empty plan (see {@code DeploymentPlannerProperties}).
+ * with fresh health gives, at most, the removal of containers a rollout replaced, and after that
+ * an empty plan (see {@code DeploymentPlannerProperties}).
  *
  * <p>Rules, in short: missing replicas are created; a container built from another spec is
- * replaced (the new one is created first, then the old one removed); containers changed,
+ * replaced (the new one is created first; the old one is removed once the new one runs and is
+ * healthy, or at once when the old one is not running anyway); containers changed,
  * stopped or removed behind Roost's back are reported as drift and healed only when the
  * manifest asks for self-healing, or while Roost is still carrying out a request
  * ({@link Desired#establishing()}); a stopped instance has its containers stopped; a deleted
@@ -42,22 +44,31 @@ public final class DeploymentPlanner {
      * @param unhealthy        running containers whose health check failed too often, with why; restarted when
      *                         self-healing
      * @param restartOnHold    exited containers that must not be restarted yet (crash-loop back-off)
+     * @param ready            running containers known to be healthy (passed their probe, or running when there is
+     *                         none); a rollout removes a replica's old container only once its successor is ready
      */
     public record Desired(WorkloadSpec spec, DesiredState state, boolean selfHeal, boolean establishing,
-            boolean restartRequested, boolean removeVolumes, Map<String, String> unhealthy, Set<String> restartOnHold) {
+            boolean restartRequested, boolean removeVolumes, Map<String, String> unhealthy, Set<String> restartOnHold,
+            Set<String> ready) {
         public Desired {
             requireNonNull(spec, "spec is null");
             requireNonNull(state, "state is null");
             unhealthy = Map.copyOf(requireNonNull(unhealthy, "unhealthy is null"));
             restartOnHold = Set.copyOf(requireNonNull(restartOnHold, "restartOnHold is null"));
+            ready = Set.copyOf(requireNonNull(ready, "ready is null"));
         }
 
         public static Desired of(WorkloadSpec spec, DesiredState state, boolean selfHeal) {
-            return new Desired(spec, state, selfHeal, false, false, false, Map.of(), Set.of());
+            return new Desired(spec, state, selfHeal, false, false, false, Map.of(), Set.of(), Set.of());
         }
 
         public Desired establishing(boolean value) {
-            return new Desired(spec, state, selfHeal, value, restartRequested, removeVolumes, unhealthy, restartOnHold);
+            return new Desired(spec, state, selfHeal, value, restartRequested, removeVolumes, unhealthy, restartOnHold, ready);
+        }
+
+        /** The same, with what is now known to be healthy; a restart already carried out is not asked for again. */
+        public Desired withReady(Set<String> nowReady) {
+            return new Desired(spec, state, selfHeal, establishing, false, removeVolumes, Map.of(), restartOnHold, nowReady);
         }
     }
 
@@ -132,10 +143,17 @@ public final class DeploymentPlanner {
             } else {
                 keepOne(desired, keep.get(), heal, actions, drift);
             }
+            // Surge: a replica's old container keeps serving until its successor runs and is healthy,
+            // so a rollout that never becomes healthy has not taken the old version down meanwhile.
+            boolean successorReady = keep.isPresent() && keep.get().running() && desired.ready().contains(keep.get().containerId())
+                    && !(heal && !keep.get().drift().isEmpty());
             for (ObservedContainer replaced : old) {
-                if (keep.isPresent() || actionsCreate(actions, r)) {
+                if (successorReady) {
                     actions.add(new RuntimeAction.RemoveContainer(id, replaced.containerId(), "replaced by " + version
-                            + " (was version " + replaced.version() + ")"));
+                            + " (was version " + replaced.version() + "), now healthy"));
+                } else if (!replaced.running()) {
+                    actions.add(new RuntimeAction.RemoveContainer(id, replaced.containerId(), "replaced by " + version
+                            + " (was version " + replaced.version() + ", " + ended(replaced) + ")"));
                 }
             }
         }
@@ -204,10 +222,6 @@ public final class DeploymentPlanner {
     private static void restart(List<RuntimeAction> actions, UUID id, ObservedContainer c, String reason) {
         actions.add(new RuntimeAction.StopContainer(id, c.containerId(), reason));
         actions.add(new RuntimeAction.StartContainer(id, c.containerId(), reason));
-    }
-
-    private static boolean actionsCreate(List<RuntimeAction> actions, int replica) {
-        return actions.stream().anyMatch(a -> a instanceof RuntimeAction.CreateContainer create && create.replica() == replica);
     }
 
     private static void removeBeyond(WorkloadSpec spec, TreeMap<Integer, List<ObservedContainer>> byReplica, List<RuntimeAction> actions) {

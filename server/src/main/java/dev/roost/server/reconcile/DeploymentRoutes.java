@@ -149,7 +149,10 @@ public final class DeploymentRoutes {
                 String hash = ready.spec().specHash();
                 containers = observed.stream().map(c -> view(c, c.specHash().equals(hash))).toList();
                 // Health verdicts live with the reconciler that probes; the preview assumes the containers are healthy.
-                DeploymentPlan plan = DeploymentPlanner.plan(InstancePass.desired(target, ready, observed, Map.of(), clock.instant()),
+                Map<String, HealthChecks.Verdict> assumed = new java.util.HashMap<>();
+                observed.stream().filter(c -> c.running() && c.specHash().equals(hash))
+                        .forEach(c -> assumed.put(c.containerId(), new HealthChecks.Verdict(true, false, 0, "assumed healthy")));
+                DeploymentPlan plan = DeploymentPlanner.plan(InstancePass.desired(target, ready, observed, assumed, clock.instant()),
                         observed);
                 List<ActionView> actions = plan.actions().stream()
                         .map(a -> new ActionView(InstancePass.type(a), a.describe(), a.reason())).toList();

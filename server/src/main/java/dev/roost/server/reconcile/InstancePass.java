@@ -101,10 +101,26 @@ final class InstancePass {
 
     /** What the planner is asked for this instance; shared with the plan route so both plan alike. */
     static DeploymentPlanner.Desired desired(Target t, Workloads.Prepared.Ready ready, List<ObservedContainer> observed,
-            Map<String, String> unhealthy, Instant now) {
+            Map<String, HealthChecks.Verdict> verdicts, Instant now) {
         boolean running = t.desiredState() == DesiredState.RUNNING;
+        Map<String, String> unhealthy = new TreeMap<>();
+        verdicts.forEach((id, v) -> {
+            if (v.failing()) {
+                unhealthy.put(id, "health check failed " + v.failures() + " times: " + v.detail());
+            }
+        });
         return new DeploymentPlanner.Desired(ready.spec(), t.desiredState(), ready.lifecycle().selfHeal(), t.establishing(),
-                running && t.restartPending(), false, unhealthy, restartsOnHold(observed, now));
+                running && t.restartPending(), false, unhealthy, restartsOnHold(observed, now), healthy(verdicts));
+    }
+
+    private static Set<String> healthy(Map<String, HealthChecks.Verdict> verdicts) {
+        Set<String> ids = new HashSet<>();
+        verdicts.forEach((id, v) -> {
+            if (v.healthy()) {
+                ids.add(id);
+            }
+        });
+        return ids;
     }
 
     void run(Target t, List<ObservedContainer> observed, Quota quota, String passId) {
@@ -153,13 +169,8 @@ final class InstancePass {
         }
 
         Map<String, HealthChecks.Verdict> verdicts = wantRunning ? health.check(spec, currentRunning(spec, observedBefore), now) : Map.of();
-        Map<String, String> unhealthy = new TreeMap<>();
-        verdicts.forEach((id, v) -> {
-            if (v.failing()) {
-                unhealthy.put(id, "health check failed " + v.failures() + " times: " + v.detail());
-            }
-        });
-        DeploymentPlanner.Desired desired = desired(t, ready, observedBefore, unhealthy, now);
+        DeploymentPlanner.Desired desired = desired(t, ready, observedBefore, verdicts, now);
+        Map<String, String> unhealthy = desired.unhealthy();
         DeploymentPlan plan = DeploymentPlanner.plan(desired, observedBefore);
         recordDrift(t, plan, ready.lifecycle().selfHeal(), changes);
 
@@ -180,6 +191,19 @@ final class InstancePass {
             }
             if (wantRunning) {
                 verdicts = health.check(spec, currentRunning(spec, observed), now);
+                if (failure.isEmpty()) {
+                    // A rollout whose new containers are healthy at once (no probe, or one that passed)
+                    // finishes in this pass: the old containers go now rather than at the next wake-up.
+                    DeploymentPlan finish = DeploymentPlanner.plan(desired.withReady(healthy(verdicts)), observed);
+                    if (!finish.isEmpty() && finish.actions().stream().allMatch(a -> a instanceof RuntimeAction.RemoveContainer)) {
+                        failure = apply(t, finish, changes);
+                        try {
+                            observed = runtime.observe(t.id());
+                        } catch (RuntimeFailure e) {
+                            failure = failure.or(() -> Optional.of(e));
+                        }
+                    }
+                }
             }
         }
         if (failure.isEmpty() && (t.establishing() || t.restartPending())) {

@@ -309,6 +309,7 @@ class ReconcilerTest {
         apply("fragile", GOOD, health);
         pass();
         assertThat(status("fragile")).isEqualTo("RUNNING: running version 1");
+        String firstContainer = only("fragile").containerId();
         apply("fragile", SICK, health);
         pass();
         assertThat(status("fragile")).startsWith("CREATING");
@@ -316,6 +317,9 @@ class ReconcilerTest {
             clock.advance(Duration.ofSeconds(1));
             pass();
         }
+        assertThat(containers("fragile")).as("version 1 keeps serving while version 2 is not healthy")
+                .anyMatch(c -> c.containerId().equals(firstContainer) && c.running())
+                .anyMatch(c -> c.version() == 2);
         assertThat(eventTexts("fragile")).anyMatch(e -> e.startsWith("STATUS DEGRADED: health check failed 2 times: exit 1"));
         assertThat(eventTexts("fragile")).noneMatch(e -> e.startsWith("ROLLBACK"));
         clock.advance(Duration.ofSeconds(30));
@@ -325,6 +329,22 @@ class ReconcilerTest {
         pass();
         assertThat(status("fragile")).isEqualTo("RUNNING: running version 3 (automatic rollback to version 1)");
         assertThat(only("fragile").image()).isEqualTo(GOOD);
+        assertThat(only("fragile").containerId()).as("the rollback kept the container that never stopped serving")
+                .isEqualTo(firstContainer);
+    }
+
+    @Test
+    void aHealthyRolloutReplacesTheOldContainerInTheSamePass() {
+        apply("swift", GOOD, "");
+        pass();
+        String first = only("swift").containerId();
+        apply("swift", GOOD_2, "");
+        pass();
+        ObservedContainer now = only("swift");
+        assertThat(now.containerId()).isNotEqualTo(first);
+        assertThat(now.version()).isEqualTo(2);
+        assertThat(status("swift")).isEqualTo("RUNNING: running version 2");
+        assertThat(eventTexts("swift")).anyMatch(e -> e.contains("replaced by version 2 (was version 1), now healthy"));
     }
 
     @Test
