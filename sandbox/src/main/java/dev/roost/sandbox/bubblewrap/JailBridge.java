@@ -1,0 +1,214 @@
+package dev.roost.sandbox.bubblewrap;
+
+import dev.roost.sandbox.egress.EgressSettings;
+import dev.roost.sandbox.egress.JailForwarder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What carries a job's connections out of its network namespace: a small forwarder started
+ * inside the jail, before the job, listening on {@code 127.0.0.1:}{@value #PORT} (the job's own
+ * loopback) and passing each connection to the job's egress socket, bound at {@value #SOCKET}.
+ * The jail's start script runs it in the background, waits until it prints {@code ready} (it
+ * listens), then {@code exec}s the job, which keeps PID 2. The forwarder is the job's own
+ * process: it counts against the job's memory and PIDs and dies with the job's namespace.
+ *
+ * <p>Two kinds, both found on a plain node: a perl script (Debian's {@code perl-base} is
+ * essential, so every Debian and Ubuntu has it; one process, select loop, about 6 MiB) and a
+ * Java program on the node's own JVM (any node has one; about 25 MiB and 12 threads).
+ */
+final class JailBridge {
+    static final int PORT = 3128;
+    static final String SOCKET = "/run/roost/egress.sock";
+    static final String PROXY_URL = "http://127.0.0.1:" + PORT;
+    static final String FAILED = "roost-sandbox: the egress bridge did not start";
+    private static final String JAVA_CLASSES = "/run/roost/bridge";
+
+    /** Relays bytes both ways with non-blocking sockets and bounded buffers; passes half-closes on. */
+    static final String PERL = """
+            use strict; use warnings; use IO::Socket::INET; use IO::Socket::UNIX; use Errno qw(EAGAIN EINTR EWOULDBLOCK);
+            my ($port, $path) = @ARGV;
+            my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port, Listen => 128, ReuseAddr => 1)
+                or die "roost egress bridge: cannot listen on 127.0.0.1:$port: $!\\n";
+            $l->blocking(0);
+            $SIG{PIPE} = 'IGNORE';
+            print STDOUT "ready\\n"; close STDOUT;
+            my (%h, %peer, %buf, %eof);
+            sub gone { my $fd = shift; my @both = ($fd, $peer{$fd});
+                for my $x (@both) { next unless defined $x && $h{$x}; close $h{$x}; delete @{$_}{$x} for \\%h, \\%peer, \\%buf, \\%eof; } }
+            while (1) {
+                my ($r, $w) = ('', '');
+                vec($r, fileno $l, 1) = 1;
+                for my $fd (keys %h) {
+                    vec($r, $fd, 1) = 1 if !$eof{$fd} && length($buf{$peer{$fd}}) < 262144;
+                    vec($w, $fd, 1) = 1 if length $buf{$fd};
+                }
+                my $n = select(my $ro = $r, my $wo = $w, undef, undef);
+                next if $n <= 0;
+                if (vec($ro, fileno $l, 1)) {
+                    while (my $c = $l->accept) {
+                        my $u = IO::Socket::UNIX->new(Peer => $path);
+                        unless ($u) { close $c; next }
+                        $c->blocking(0); $u->blocking(0);
+                        my ($a, $b) = (fileno $c, fileno $u);
+                        @h{$a, $b} = ($c, $u); @peer{$a, $b} = ($b, $a); @buf{$a, $b} = ('', '');
+                    }
+                }
+                for my $fd (keys %h) {
+                    next unless $h{$fd};
+                    my $p = $peer{$fd};
+                    if (vec($wo, $fd, 1) && length $buf{$fd}) {
+                        my $k = syswrite($h{$fd}, $buf{$fd});
+                        if (defined $k) { substr($buf{$fd}, 0, $k) = '' }
+                        elsif ($! != EAGAIN && $! != EWOULDBLOCK && $! != EINTR) { gone($fd); next }
+                        shutdown($h{$fd}, 1) if !length $buf{$fd} && $eof{$p};
+                    }
+                    if (vec($ro, $fd, 1) && !$eof{$fd}) {
+                        my $k = sysread($h{$fd}, my $data, 65536);
+                        if ($k) { $buf{$p} .= $data }
+                        elsif (defined $k) { $eof{$fd} = 1; shutdown($h{$p}, 1) unless length $buf{$p} }
+                        elsif ($! != EAGAIN && $! != EWOULDBLOCK && $! != EINTR) { gone($fd); next }
+                    }
+                    gone($fd) if $eof{$fd} && $eof{$p} && !length $buf{$fd} && !length $buf{$p};
+                }
+            }
+            """;
+
+    /** Small heap, one compiler thread, serial GC, no perf data file: the JVM's least. */
+    private static final List<String> JVM_OPTIONS = List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+            "-XX:+UseSerialGC", "-Xms4m", "-Xmx16m", "-Xss256k", "-XX:MaxMetaspaceSize=32m", "-XX:ReservedCodeCacheSize=8m",
+            "-XX:-UsePerfData", "-Djdk.virtualThreadScheduler.parallelism=1");
+
+    enum Kind {
+        PERL,
+        JAVA
+    }
+
+    private final Kind kind;
+    private final List<String> command;
+    private final List<String> binds;
+
+    private JailBridge(Kind kind, List<String> command, List<String> binds) {
+        this.kind = kind;
+        this.command = command;
+        this.binds = binds;
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    /**
+     * The bridge this node uses, or why there is none. {@code bridgeRoot} holds the Java bridge's
+     * class file (a directory of the work root, read-only in jails).
+     */
+    static Optional<JailBridge> find(EgressSettings.Bridge wanted, Path bridgeRoot, List<String> problems) {
+        if (wanted != EgressSettings.Bridge.JAVA) {
+            Path perl = Path.of("/usr/bin/perl");
+            if (Files.isExecutable(perl) && perlHasSockets(perl)) {
+                return Optional.of(new JailBridge(Kind.PERL, List.of(perl.toString(), "-e", PERL, Integer.toString(PORT), SOCKET),
+                        List.of()));
+            }
+            if (wanted == EgressSettings.Bridge.PERL) {
+                problems.add("the perl egress bridge needs /usr/bin/perl with IO::Socket::UNIX (Debian: perl-base)");
+                return Optional.empty();
+            }
+        }
+        Path javaHome = Path.of(System.getProperty("java.home")).toAbsolutePath().normalize();
+        Path java = javaHome.resolve("bin/java");
+        if (!Files.isExecutable(java)) {
+            problems.add("no perl with IO::Socket::UNIX and no " + java + " for the egress bridge");
+            return Optional.empty();
+        }
+        try {
+            writeForwarderClass(bridgeRoot);
+        } catch (IOException e) {
+            problems.add("cannot write the Java egress bridge under " + bridgeRoot + ": " + e);
+            return Optional.empty();
+        }
+        List<String> binds = new ArrayList<>(List.of("--ro-bind", bridgeRoot.toString(), JAVA_CLASSES));
+        if (!javaHome.startsWith("/usr/")) {
+            // Jails see /usr; a JDK elsewhere (e.g. /opt) is bound read-only where it is.
+            binds.addAll(List.of("--ro-bind", javaHome.toString(), javaHome.toString()));
+        }
+        List<String> command = new ArrayList<>(List.of(java.toString()));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-cp", JAVA_CLASSES, JailForwarder.class.getName(), Integer.toString(PORT), SOCKET));
+        return Optional.of(new JailBridge(Kind.JAVA, List.copyOf(command), List.copyOf(binds)));
+    }
+
+    /** bubblewrap arguments the bridge needs besides the socket. */
+    List<String> binds() {
+        return binds;
+    }
+
+    /**
+     * Wraps the job's command: start the bridge, wait for its {@code ready}, then exec the job.
+     * If the bridge does not say ready, the script exits 125 with {@link #FAILED} before the job runs.
+     */
+    List<String> wrap(List<String> job) {
+        String script = "r=$(" + quote(command) + " </dev/null &); "
+                + "[ \"$r\" = ready ] || { echo \"" + FAILED + " (" + kind.name().toLowerCase(java.util.Locale.ROOT)
+                + ")\" >&2; exit 125; }; exec \"$@\"";
+        List<String> c = new ArrayList<>(List.of("/bin/sh", "-c", script, "roost-job"));
+        c.addAll(job);
+        return c;
+    }
+
+    private static String quote(List<String> words) {
+        StringBuilder b = new StringBuilder();
+        for (String w : words) {
+            if (!b.isEmpty()) {
+                b.append(' ');
+            }
+            b.append('\'').append(w.replace("'", "'\\''")).append('\'');
+        }
+        return b.toString();
+    }
+
+    private static boolean perlHasSockets(Path perl) {
+        try {
+            Process p = new ProcessBuilder(perl.toString(), "-MIO::Socket::INET", "-MIO::Socket::UNIX", "-MErrno", "-e", "1")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Copies JailForwarder's class file out of the node's class path, into a package directory under {@code root}. */
+    private static void writeForwarderClass(Path root) throws IOException {
+        String resource = JailForwarder.class.getSimpleName() + ".class";
+        Path target = root.resolve(JailForwarder.class.getPackageName().replace('.', '/')).resolve(resource);
+        byte[] bytes;
+        try (InputStream in = JailForwarder.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException(resource + " is not on the class path");
+            }
+            bytes = in.readAllBytes();
+        }
+        Files.createDirectories(target.getParent());
+        for (Path d = target.getParent(); d.startsWith(root); d = d.getParent()) {
+            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        if (!Files.exists(target) || !java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
+            Files.write(target, bytes);
+        }
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+}
