@@ -29,7 +29,9 @@ final class JailBridge {
     static final String SOCKET = "/run/roost/egress.sock";
     static final String PROXY_URL = "http://127.0.0.1:" + PORT;
     static final String FAILED = "roost-sandbox: the egress bridge did not start";
-    private static final String JAVA_CLASSES = "/run/roost/bridge";
+    /** Where the bridge's files (the perl script, the Java class) are bound read-only in the jail. */
+    private static final String BRIDGE_FILES = "/run/roost/bridge";
+    private static final String PERL_SCRIPT = "egress-bridge.pl";
 
     /** Relays bytes both ways with non-blocking sockets and bounded buffers; passes half-closes on. */
     static final String PERL = """
@@ -106,15 +108,22 @@ final class JailBridge {
     }
 
     /**
-     * The bridge this node uses, or why there is none. {@code bridgeRoot} holds the Java bridge's
-     * class file (a directory of the work root, read-only in jails).
+     * The bridge this node uses, or why there is none. {@code bridgeRoot} receives the bridge's
+     * file (a directory of the work root, bound read-only into jails with egress).
      */
     static Optional<JailBridge> find(EgressSettings.Bridge wanted, Path bridgeRoot, List<String> problems) {
+        List<String> binds = List.of("--ro-bind", bridgeRoot.toString(), BRIDGE_FILES);
         if (wanted != EgressSettings.Bridge.JAVA) {
             Path perl = Path.of("/usr/bin/perl");
             if (Files.isExecutable(perl) && perlHasSockets(perl)) {
-                return Optional.of(new JailBridge(Kind.PERL, List.of(perl.toString(), "-e", PERL, Integer.toString(PORT), SOCKET),
-                        List.of()));
+                try {
+                    writeFile(bridgeRoot, PERL_SCRIPT, PERL.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    problems.add("cannot write the perl egress bridge under " + bridgeRoot + ": " + e);
+                    return Optional.empty();
+                }
+                return Optional.of(new JailBridge(Kind.PERL, List.of(perl.toString(), BRIDGE_FILES + "/" + PERL_SCRIPT,
+                        Integer.toString(PORT), SOCKET), binds));
             }
             if (wanted == EgressSettings.Bridge.PERL) {
                 problems.add("the perl egress bridge needs /usr/bin/perl with IO::Socket::UNIX (Debian: perl-base)");
@@ -133,15 +142,15 @@ final class JailBridge {
             problems.add("cannot write the Java egress bridge under " + bridgeRoot + ": " + e);
             return Optional.empty();
         }
-        List<String> binds = new ArrayList<>(List.of("--ro-bind", bridgeRoot.toString(), JAVA_CLASSES));
+        List<String> javaBinds = new ArrayList<>(binds);
         if (!javaHome.startsWith("/usr/")) {
             // Jails see /usr; a JDK elsewhere (e.g. /opt) is bound read-only where it is.
-            binds.addAll(List.of("--ro-bind", javaHome.toString(), javaHome.toString()));
+            javaBinds.addAll(List.of("--ro-bind", javaHome.toString(), javaHome.toString()));
         }
         List<String> command = new ArrayList<>(List.of(java.toString()));
         command.addAll(JVM_OPTIONS);
-        command.addAll(List.of("-cp", JAVA_CLASSES, JailForwarder.class.getName(), Integer.toString(PORT), SOCKET));
-        return Optional.of(new JailBridge(Kind.JAVA, List.copyOf(command), List.copyOf(binds)));
+        command.addAll(List.of("-cp", BRIDGE_FILES, JailForwarder.class.getName(), Integer.toString(PORT), SOCKET));
+        return Optional.of(new JailBridge(Kind.JAVA, List.copyOf(command), List.copyOf(javaBinds)));
     }
 
     /** bubblewrap arguments the bridge needs besides the socket. */
@@ -194,7 +203,6 @@ final class JailBridge {
     /** Copies JailForwarder's class file out of the node's class path, into a package directory under {@code root}. */
     private static void writeForwarderClass(Path root) throws IOException {
         String resource = JailForwarder.class.getSimpleName() + ".class";
-        Path target = root.resolve(JailForwarder.class.getPackageName().replace('.', '/')).resolve(resource);
         byte[] bytes;
         try (InputStream in = JailForwarder.class.getResourceAsStream(resource)) {
             if (in == null) {
@@ -202,11 +210,18 @@ final class JailBridge {
             }
             bytes = in.readAllBytes();
         }
+        writeFile(root, JailForwarder.class.getPackageName().replace('.', '/') + "/" + resource, bytes);
+    }
+
+    /** Writes {@code root/relative} readable by all (the job user reads it), directories included; rewrites it only when it differs. */
+    private static void writeFile(Path root, String relative, byte[] bytes) throws IOException {
+        Path target = root.resolve(relative);
         Files.createDirectories(target.getParent());
         for (Path d = target.getParent(); d.startsWith(root); d = d.getParent()) {
             Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-        if (!Files.exists(target) || !java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
+        if (!Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                || !java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
             Files.write(target, bytes);
         }
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));

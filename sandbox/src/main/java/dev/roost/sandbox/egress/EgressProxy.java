@@ -96,7 +96,7 @@ public final class EgressProxy implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the egress proxy is closed");
             }
-            dir = socketDirectory();
+            dir = makeSocketDirectory();
             if (watchdog == null) {
                 watchdog = Thread.ofVirtual().name("roost-egress-watchdog").start(this::watchdogLoop);
             }
@@ -108,7 +108,7 @@ public final class EgressProxy implements AutoCloseable {
     }
 
     /** Made on first use: a fresh directory (random name, so nobody can make it first) that others may traverse, not list. */
-    private Path socketDirectory() throws IOException {
+    private Path makeSocketDirectory() throws IOException {
         if (socketDirectory == null) {
             Files.createDirectories(settings.socketDirectory());
             Path dir = Files.createTempDirectory(settings.socketDirectory(), "roost-egress-");
@@ -123,6 +123,13 @@ public final class EgressProxy implements AutoCloseable {
             socketDirectory = dir;
         }
         return socketDirectory;
+    }
+
+    /** The directory of the per-job sockets, once the first session made it (for diagnostics and tests). */
+    public java.util.Optional<Path> socketDirectory() {
+        synchronized (lock) {
+            return java.util.Optional.ofNullable(socketDirectory);
+        }
     }
 
     /** Node-wide counts. */
