@@ -29,7 +29,7 @@ public record EgressSettings(Optional<HostPort> gateway, Path socketDirectory, B
 
     /** What runs inside the jail, listening on {@code 127.0.0.1:3128}, and forwards each connection to the job's socket. */
     public enum Bridge {
-        /** perl when it is there with its socket modules (Debian's essential {@code perl-base}), else the node's own JVM. */
+        /** perl when it is there with its {@code Socket} module (Debian's essential {@code perl-base}), else the node's own JVM. */
         AUTO,
         /** A small perl script: about 6 MiB and 30 ms per job. */
         PERL,
@@ -46,9 +46,26 @@ public record EgressSettings(Optional<HostPort> gateway, Path socketDirectory, B
             }
         }
 
-        /** {@code host:port} or {@code [v6]:port}. */
+        /**
+         * {@code host:port}, {@code [v6]:port}, or an {@code http://} URL such as the node config's
+         * {@code gatewayUrl} (port 80 when it names none; the path is ignored). An {@code https://}
+         * gateway is refused: the proxy relays a job's plain HTTP to the gateway and does not
+         * speak TLS to it.
+         */
         public static HostPort parse(String text) {
             String s = text.strip();
+            if (s.regionMatches(true, 0, "https://", 0, 8)) {
+                throw new IllegalArgumentException("the egress proxy reaches the gateway over plain http on the node's network;"
+                        + " an https gateway URL is not supported: " + text);
+            }
+            if (s.regionMatches(true, 0, "http://", 0, 7)) {
+                String authority = s.substring(7).split("[/?#]", 2)[0];
+                if (authority.isEmpty() || authority.contains("@")) {
+                    throw new IllegalArgumentException("expected http://host[:port], got '" + text + "'");
+                }
+                boolean hasPort = authority.startsWith("[") ? authority.contains("]:") : authority.contains(":");
+                s = hasPort ? authority : authority + ":80";
+            }
             int colon = s.lastIndexOf(':');
             if (colon <= 0 || colon == s.length() - 1) {
                 throw new IllegalArgumentException("expected host:port, got '" + text + "'");
@@ -96,7 +113,7 @@ public record EgressSettings(Optional<HostPort> gateway, Path socketDirectory, B
     }
 
     /**
-     * Defaults overridden by {@code ROOST_EGRESS_GATEWAY} ({@code host:port}), {@code ROOST_EGRESS_SOCKET_DIR},
+     * Defaults overridden by {@code ROOST_EGRESS_GATEWAY} ({@code host:port} or {@code http://host:port}), {@code ROOST_EGRESS_SOCKET_DIR},
      * {@code ROOST_EGRESS_BRIDGE} ({@code auto}, {@code perl}, {@code java}), {@code ROOST_EGRESS_IDLE_TIMEOUT_SECONDS}
      * and {@code ROOST_EGRESS_MAX_CONNECTIONS_PER_JOB}.
      */
