@@ -100,8 +100,20 @@ public final class EgressSession implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
-            // Beyond the limit the connection is still read (to answer its request with a clear 403), never served.
-            boolean admitted = admittedCount.incrementAndGet() <= settings().maxConnectionsPerJob();
+            // Beyond the limit a connection is still read, to answer its request with a clear 403, never served;
+            // beyond twice the limit it is closed at once, so that a flood holds no more of the node's descriptors.
+            int max = settings().maxConnectionsPerJob();
+            if (open.size() >= 2 * max) {
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    // closed anyway
+                }
+                record(new EgressConnection(java.time.Instant.now(), EgressConnection.Kind.HTTP, "?", 0,
+                        EgressConnection.Decision.DENIED, EgressConnection.Reason.TOO_MANY_CONNECTIONS, 0, 0, Duration.ZERO));
+                continue;
+            }
+            boolean admitted = admittedCount.incrementAndGet() <= max;
             if (!admitted) {
                 admittedCount.decrementAndGet();
             }
@@ -124,6 +136,10 @@ public final class EgressSession implements AutoCloseable {
         if (connection.admitted()) {
             admittedCount.decrementAndGet();
         }
+        record(record);
+    }
+
+    private void record(EgressConnection record) {
         synchronized (lock) {
             switch (record.decision()) {
                 case ALLOWED -> allowed++;

@@ -326,6 +326,24 @@ class EgressProxyTest {
     }
 
     @Test
+    void a_flood_of_connections_holds_at_most_twice_the_limit() throws Exception {
+        List<SocketChannel> flood = new java.util.ArrayList<>();
+        try (EgressProxy few = new EgressProxy(EgressSettings.defaults().withMaxConnectionsPerJob(3), network);
+             EgressSession s = few.open("job-6", List.of("allowed.test"), OptionalInt.empty(), OptionalInt.empty())) {
+            for (int i = 0; i < 20; i++) {
+                flood.add(SocketChannel.open(UnixDomainSocketAddress.of(s.socket()))); // connect, never ask
+            }
+            awaitCount(s, 14);
+            assertThat(s.summary().connections()).extracting(EgressConnection::reason).containsOnly(Reason.TOO_MANY_CONNECTIONS);
+            assertThat(Files.list(Path.of("/proc/self/fd")).count()).isLessThan(200);
+        } finally {
+            for (SocketChannel c : flood) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void finishing_a_session_ends_its_open_tunnels_and_removes_its_socket() throws Exception {
         EgressSession s = session("allowed.test");
         Path socket = s.socket();
