@@ -182,6 +182,20 @@ class EgressSandboxTest {
     }
 
     @Test
+    void a_job_whose_bridge_cannot_start_does_not_run() {
+        BubblewrapSandbox s = sandbox(Bridge.JAVA);
+        // The JVM does not fit in 16 MiB: the bridge never says ready, and the job must not start without it.
+        SandboxJob job = SandboxJob.script("egress", "echo ran").withEgressAllow(List.of("allowed.test"))
+                .withLimits(dev.roost.sandbox.SandboxLimits.DEFAULT.withMemoryBytes(16L << 20));
+
+        assertThatThrownBy(() -> s.start(job, (stream, chunk) -> { }).await(WAIT))
+                .isInstanceOf(SandboxUnavailable.class).hasMessageContaining("the egress bridge did not start (java)")
+                .hasMessageNotContaining("ran");
+        assertThat(s.availability().usable()).isTrue();
+        assertThat(proxies.get(Bridge.JAVA).totals().openSessions()).isZero();
+    }
+
+    @Test
     void the_bridge_counts_against_the_job_and_is_gone_with_it() throws Exception {
         BubblewrapSandbox s = sandbox(Bridge.PERL);
         SandboxResult r = run(s, "ls /proc | grep -cE '^[0-9]+$'", "allowed.test");
