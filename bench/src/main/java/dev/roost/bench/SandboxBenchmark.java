@@ -7,6 +7,8 @@ import dev.roost.sandbox.SandboxJob;
 import dev.roost.sandbox.SandboxResult;
 import dev.roost.sandbox.bubblewrap.BubblewrapSandbox;
 import dev.roost.sandbox.bubblewrap.BubblewrapSettings;
+import dev.roost.sandbox.egress.EgressProxy;
+import dev.roost.sandbox.egress.EgressSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -34,9 +36,16 @@ import java.util.stream.Stream;
  *
  * The job is {@code echo ready}. Docker runs {@code docker run --rm --network none IMAGE echo ready}
  * with the test image from {@code scripts/build-test-image.sh}. Samples alternate between the
- * two so both see the same machine. Run through {@code bench/sandbox.sh}. Options:
+ * two so both see the same machine.
+ *
+ * <p>Egress, in the same run: the same job with {@code egressAllow} (so its jail also gets the
+ * egress socket and starts the bridge before the job), with the perl bridge and with the Java
+ * bridge, alternating with jobs without egress; the extra start latency is the difference of
+ * the p50s. The bridge's memory (RSS and PSS, read by a job from its own {@code /proc}) is what
+ * it adds to the job's memory use. Run through {@code bench/sandbox.sh}. Options:
  * {@code --runs N} (sandbox samples, default 200), {@code --docker-runs N} (default 50),
- * {@code --skip-docker}, {@code --work DIR}.
+ * {@code --egress-runs N} (samples per bridge, default 100), {@code --skip-docker},
+ * {@code --skip-egress}, {@code --work DIR}.
  */
 public final class SandboxBenchmark {
     static final Duration START_TARGET = Duration.ofMillis(20);
@@ -45,6 +54,7 @@ public final class SandboxBenchmark {
     public static void main(String[] args) throws Exception {
         int runs = 200;
         int dockerRuns = 50;
+        int egressRuns = 100;
         boolean docker = true;
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "roost-sandbox-bench-" + ProcessHandle.current().pid());
         for (int i = 0; i < args.length; i++) {
@@ -52,6 +62,8 @@ public final class SandboxBenchmark {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--docker-runs" -> dockerRuns = Integer.parseInt(args[++i]);
                 case "--skip-docker" -> docker = false;
+                case "--egress-runs" -> egressRuns = Integer.parseInt(args[++i]);
+                case "--skip-egress" -> egressRuns = 0;
                 case "--work" -> work = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -90,7 +102,7 @@ public final class SandboxBenchmark {
             long[] s = sandboxSample(sandbox, job);
             sandboxStart.add(s[0]);
             sandboxRoundTrip.add(s[1]);
-            if (i % every == 0 && dockerStart.size() < dockerRuns) {
+            if (dockerProblem == null && i % every == 0 && dockerStart.size() < dockerRuns) {
                 long[] d = dockerSample();
                 dockerStart.add(d[0]);
                 dockerRoundTrip.add(d[1]);
@@ -114,8 +126,104 @@ public final class SandboxBenchmark {
                     ratio(dockerStart, sandboxStart, 50), ratio(dockerStart, sandboxStart, 99),
                     ratio(dockerRoundTrip, sandboxRoundTrip, 50), ratio(dockerRoundTrip, sandboxRoundTrip, 99));
         }
+        if (egressRuns > 0) {
+            egress(work, job, egressRuns);
+        }
         System.out.printf(Locale.ROOT, "total benchmark time %.1f s%n", (System.nanoTime() - began) / 1e9);
         deleteTree(work);
+    }
+
+    /**
+     * Jobs with egress (perl and Java bridges) against the same job without, alternating, and the
+     * bridges' memory. Nothing is reached: the job only starts and prints, as above.
+     */
+    private static void egress(Path work, SandboxJob job, int runs) throws Exception {
+        System.out.println();
+        System.out.println("Egress: the same job with egressAllow, so its jail also starts the bridge on 127.0.0.1:3128 first");
+        List<EgressSettings.Bridge> bridges = List.of(EgressSettings.Bridge.PERL, EgressSettings.Bridge.JAVA);
+        List<EgressProxy> proxies = new ArrayList<>();
+        List<BubblewrapSandbox> sandboxes = new ArrayList<>();
+        try {
+            for (EgressSettings.Bridge bridge : bridges) {
+                EgressProxy proxy = new EgressProxy(EgressSettings.defaults().withBridge(bridge));
+                proxies.add(proxy);
+                BubblewrapSandbox s = new BubblewrapSandbox(BubblewrapSettings.defaults(work.resolve("egress-" + bridge)), proxy);
+                SandboxAvailability a = s.probe();
+                if (!s.egressAvailable()) {
+                    System.out.println("egress with the " + bridge + " bridge: not available: " + a.summary());
+                    return;
+                }
+                sandboxes.add(s);
+            }
+            BubblewrapSandbox plain = new BubblewrapSandbox(BubblewrapSettings.defaults(work.resolve("egress-none")));
+            plain.probe();
+            SandboxJob withEgress = job.withEgressAllow(List.of("example.com"));
+            for (int i = 0; i < 10; i++) {
+                sandboxSample(plain, job);
+                for (BubblewrapSandbox s : sandboxes) {
+                    sandboxSample(s, withEgress);
+                }
+            }
+            List<Long> noneStart = new ArrayList<>();
+            List<Long> noneRound = new ArrayList<>();
+            List<List<Long>> start = List.of(new ArrayList<>(), new ArrayList<>());
+            List<List<Long>> round = List.of(new ArrayList<>(), new ArrayList<>());
+            for (int i = 0; i < runs; i++) {
+                long[] n = sandboxSample(plain, job);
+                noneStart.add(n[0]);
+                noneRound.add(n[1]);
+                for (int b = 0; b < sandboxes.size(); b++) {
+                    long[] e = sandboxSample(sandboxes.get(b), withEgress);
+                    start.get(b).add(e[0]);
+                    round.get(b).add(e[1]);
+                }
+            }
+            System.out.printf(Locale.ROOT, "%-44s %8s %8s %8s %8s %8s%n", "figure (ms)", "samples", "p50", "p90", "p99", "max");
+            row("no egress: start() to job running", noneStart);
+            row("no egress: start() to result", noneRound);
+            for (int b = 0; b < sandboxes.size(); b++) {
+                String name = bridges.get(b).name().toLowerCase(Locale.ROOT);
+                row("egress, " + name + " bridge: start() to job running", start.get(b));
+                row("egress, " + name + " bridge: start() to result", round.get(b));
+            }
+            System.out.println();
+            for (int b = 0; b < sandboxes.size(); b++) {
+                String name = bridges.get(b).name().toLowerCase(Locale.ROOT);
+                long extra = percentile(start.get(b), 50) - percentile(noneStart, 50);
+                long[] memory = bridgeMemory(sandboxes.get(b), withEgress);
+                System.out.printf(Locale.ROOT, "%s bridge: +%s ms start p50 (%.1fx the job without egress), +%s ms round trip p50;"
+                                + " bridge memory RSS %.1f MiB, PSS %.1f MiB (median of 5)%n", name, ms(extra),
+                        ratio(start.get(b), noneStart, 50), ms(percentile(round.get(b), 50) - percentile(noneRound, 50)),
+                        memory[0] / 1024.0, memory[1] / 1024.0);
+            }
+        } finally {
+            proxies.forEach(EgressProxy::close);
+        }
+    }
+
+    /** The bridge's RSS and PSS in KiB, as the job sees them in its own /proc (median of 5 jobs). */
+    private static long[] bridgeMemory(BubblewrapSandbox sandbox, SandboxJob job) throws InterruptedException {
+        SandboxJob probe = SandboxJob.script("bench-memory", """
+                for d in /proc/[0-9]*; do
+                    # PID 1 is bubblewrap, whose arguments name the bridge too.
+                    [ "$d" = /proc/1 ] && continue
+                    if tr '\\0' ' ' < $d/cmdline 2>/dev/null | grep -q -e egress-bridge -e JailForwarder; then
+                        awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} END {print r, p}' $d/smaps_rollup
+                    fi
+                done
+                """).withEgressAllow(job.egressAllow());
+        List<Long> rss = new ArrayList<>();
+        List<Long> pss = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            SandboxResult r = sandbox.run(probe);
+            String[] f = r.stdout().text().strip().split("\\s+");
+            if (f.length != 2) {
+                throw new IllegalStateException("cannot read the bridge's memory: " + r.stdout().text() + r.stderr().text());
+            }
+            rss.add(Long.parseLong(f[0]));
+            pss.add(Long.parseLong(f[1]));
+        }
+        return new long[] {percentile(rss, 50), percentile(pss, 50)};
     }
 
     /** Nanoseconds to the first output byte, and to the result. */

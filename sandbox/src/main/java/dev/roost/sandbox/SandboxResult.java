@@ -23,10 +23,11 @@ import java.util.OptionalInt;
  * @param artifacts          regular files the job left under {@code out/}, up to the artifact caps, in path order
  * @param artifactsTruncated some files under {@code out/} were left out because of the caps
  * @param workingDirectory   the kept working directory on the host, when the job asked to keep it
+ * @param egress             what the job did through the egress proxy ({@link EgressSummary#NONE} for a job without egress)
  */
 public record SandboxResult(int exitCode, OptionalInt signal, boolean oomKilled, boolean timedOut, boolean cancelled,
                             Duration duration, CapturedOutput stdout, CapturedOutput stderr, List<Artifact> artifacts,
-                            boolean artifactsTruncated, Optional<Path> workingDirectory) {
+                            boolean artifactsTruncated, Optional<Path> workingDirectory, EgressSummary egress) {
     public SandboxResult {
         requireNonNull(signal, "signal is null");
         requireNonNull(duration, "duration is null");
@@ -34,6 +35,15 @@ public record SandboxResult(int exitCode, OptionalInt signal, boolean oomKilled,
         requireNonNull(stderr, "stderr is null");
         artifacts = List.copyOf(artifacts);
         requireNonNull(workingDirectory, "workingDirectory is null");
+        requireNonNull(egress, "egress is null");
+    }
+
+    /** A result of a job without egress. */
+    public SandboxResult(int exitCode, OptionalInt signal, boolean oomKilled, boolean timedOut, boolean cancelled,
+                         Duration duration, CapturedOutput stdout, CapturedOutput stderr, List<Artifact> artifacts,
+                         boolean artifactsTruncated, Optional<Path> workingDirectory) {
+        this(exitCode, signal, oomKilled, timedOut, cancelled, duration, stdout, stderr, artifacts, artifactsTruncated,
+                workingDirectory, EgressSummary.NONE);
     }
 
     /** Ended by itself with status 0. */

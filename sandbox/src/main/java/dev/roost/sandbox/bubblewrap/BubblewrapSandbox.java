@@ -10,6 +10,8 @@ import dev.roost.sandbox.SandboxJob;
 import dev.roost.sandbox.SandboxLimits;
 import dev.roost.sandbox.SandboxResult;
 import dev.roost.sandbox.SandboxUnavailable;
+import dev.roost.sandbox.egress.EgressProxy;
+import dev.roost.sandbox.egress.EgressSession;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,11 +58,20 @@ import java.util.regex.Pattern;
  * {@code --die-with-parent} takes the job down with the node if the node dies; the process is
  * started from a platform thread that lives as long as the job, because the kernel's
  * parent-death signal follows the thread that forked, not the JVM.
+ *
+ * <p>Egress: a job with {@link SandboxJob#egressAllow()} still has no network interface but
+ * its loopback. When the sandbox was given the node's {@link EgressProxy}, the job gets a Unix
+ * socket of its own to the proxy, bound at {@value JailBridge#SOCKET}, a {@link JailBridge}
+ * listening on {@code 127.0.0.1:3128} inside its namespace, and {@code HTTP_PROXY} and friends
+ * pointing there. A job without {@code egressAllow} gets none of this: its jail is exactly as
+ * before.
  */
 public final class BubblewrapSandbox implements Sandbox {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BubblewrapSandbox.class);
     static final String WORK = "/work";
     static final String SCRIPT = "/run/roost/job.sh";
+    /** In the work root: the Java bridge's class file, bound read-only into jails with egress. */
+    static final String BRIDGE_DIR = ".bridge";
     /** Joins each cgroup given ($1 = how many, then their cgroup.procs files), then execs the rest. */
     static final String JOIN_CGROUPS_AND_EXEC = "n=$1; shift; while [ \"$n\" -gt 0 ]; do "
             + "echo $$ > \"$1\" || { echo \"" + JobRun.JOIN_FAILED + " $1\" >&2; exit 125; }; shift; n=$((n-1)); done; exec \"$@\"";
@@ -75,17 +86,31 @@ public final class BubblewrapSandbox implements Sandbox {
     private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)(?:\\.(\\d+))?");
 
     private final BubblewrapSettings settings;
+    private final Optional<EgressProxy> egress;
     private final boolean nodeIsRoot;
     private volatile SandboxAvailability availability;
     private volatile Prepared prepared;
     private boolean sweptLeftovers; // guarded by this (probe is synchronized)
 
     /** What the probe found and start() reuses. */
-    private record Prepared(Path bwrap, Optional<Path> setpriv, Cgroups cgroups, boolean disableUserns, Path etc) {
+    private record Prepared(Path bwrap, Optional<Path> setpriv, Cgroups cgroups, boolean disableUserns, Path etc,
+                            Optional<JailBridge> bridge) {
+        Prepared withBridge(Optional<JailBridge> b) {
+            return new Prepared(bwrap, setpriv, cgroups, disableUserns, etc, b);
+        }
     }
 
+    /** A sandbox without egress: jobs that declare {@code egressAllow} are refused with {@link SandboxUnavailable}. */
     public BubblewrapSandbox(BubblewrapSettings settings) {
         this.settings = requireNonNull(settings, "settings is null");
+        this.egress = Optional.empty();
+        this.nodeIsRoot = currentUid() == 0;
+    }
+
+    /** A sandbox whose jobs reach their {@code egressAllow} hosts through the node's egress proxy (shared; the caller closes it). */
+    public BubblewrapSandbox(BubblewrapSettings settings, EgressProxy egress) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.egress = Optional.of(requireNonNull(egress, "egress is null"));
         this.nodeIsRoot = currentUid() == 0;
     }
 
@@ -143,8 +168,25 @@ public final class BubblewrapSandbox implements Sandbox {
             problems.add("cannot prepare the work root " + settings.workRoot() + ": " + e);
         }
         if (problems.isEmpty()) {
-            prepared = new Prepared(bwrap.get(), setpriv, cgroups, disableUserns, etc);
+            prepared = new Prepared(bwrap.get(), setpriv, cgroups, disableUserns, etc, Optional.empty());
             problems.addAll(trialRun());
+        }
+        if (problems.isEmpty() && egress.isPresent()) {
+            // Egress is an extra: without a working bridge, jobs without egress still run.
+            List<String> egressProblems = new ArrayList<>();
+            Optional<JailBridge> bridge = JailBridge.find(egress.get().settings().bridge(), settings.workRoot().resolve(BRIDGE_DIR),
+                    egressProblems);
+            if (bridge.isPresent()) {
+                prepared = prepared.withBridge(bridge);
+                egressProblems.addAll(trialEgressRun());
+            }
+            if (egressProblems.isEmpty()) {
+                notes.add("egress through the " + bridge.get().kind().name().toLowerCase(java.util.Locale.ROOT) + " bridge"
+                        + egress.get().settings().gateway().map(g -> ", gateway " + EgressProxy.GATEWAY_HOST + " -> " + g).orElse(""));
+            } else {
+                prepared = prepared.withBridge(Optional.empty());
+                notes.add("no egress, jobs with egressAllow are refused: " + String.join("; ", egressProblems));
+            }
         }
         if (!problems.isEmpty()) {
             prepared = null;
@@ -169,7 +211,36 @@ public final class BubblewrapSandbox implements Sandbox {
         if (!a.usable() || p == null) {
             throw new SandboxUnavailable("this node cannot run jobs in a sandbox, so it runs none: " + a.summary());
         }
+        if (job.hasEgress() && (egress.isEmpty() || p.bridge().isEmpty())) {
+            throw new SandboxUnavailable("the job asks for egress (" + job.egressAllow().size() + " hosts) but this node "
+                    + (egress.isEmpty() ? "has no egress proxy" : "cannot bridge jobs to its egress proxy: " + a.summary()));
+        }
         return launch(p, job, listener);
+    }
+
+    /** Whether jobs with {@code egressAllow} can run here (after a probe). */
+    public boolean egressAvailable() {
+        Prepared p = prepared;
+        return availability().usable() && p != null && p.bridge().isPresent();
+    }
+
+    /** A job with egress: the bridge starts in the jail and the job sees the proxy variables. */
+    private List<String> trialEgressRun() {
+        SandboxJob trial = SandboxJob.argv("probe-egress", "/bin/sh", "-c", "test \"$HTTP_PROXY\" = " + JailBridge.PROXY_URL + " && echo ok")
+                .withEgressAllow(List.of(EgressProxy.GATEWAY_HOST))
+                .withLimits(SandboxLimits.DEFAULT.withMemoryBytes(128L << 20).withPids(32).withTimeout(Duration.ofSeconds(20)));
+        try {
+            SandboxResult r = launch(prepared, trial, OutputListener.NONE).await();
+            if (r.exitCode() == 0 && r.stdout().text().strip().equals("ok")) {
+                return List.of();
+            }
+            return List.of("a trial job with egress failed (exit " + r.exitCode() + "): " + r.stderr().text().strip());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of("interrupted while running a trial job with egress");
+        } catch (RuntimeException e) {
+            return List.of("a trial job with egress failed: " + e.getMessage());
+        }
     }
 
     private List<String> trialRun() {
@@ -211,7 +282,15 @@ public final class BubblewrapSandbox implements Sandbox {
             throw new SandboxUnavailable("cannot make the job directory under " + settings.workRoot() + ": " + e, e);
         }
         JobCgroup cgroup = null;
+        EgressSession session = null;
         try {
+            if (job.hasEgress()) {
+                try {
+                    session = egress.orElseThrow().open(id, job.egressAllow(), uid, gid);
+                } catch (IOException e) {
+                    throw new SandboxUnavailable("cannot open the job's egress socket: " + e.getMessage(), e);
+                }
+            }
             dir.writeAttachments(job.attachments());
             if (job.command() instanceof SandboxJob.Script script) {
                 dir.writeScript(script.body());
@@ -222,20 +301,23 @@ public final class BubblewrapSandbox implements Sandbox {
                 availability = null;
                 throw new SandboxUnavailable("cannot make the job's cgroup: " + e, e);
             }
-            List<String> command = command(p, job, dir, cgroup);
-            JobRun run = new JobRun(job, command, dir, cgroup, listener, () -> availability = null);
+            List<String> command = command(p, job, dir, cgroup, session);
+            JobRun run = new JobRun(job, command, dir, cgroup, Optional.ofNullable(session), listener, () -> availability = null);
             run.start();
             return run;
         } catch (IOException e) {
-            cleanUp(dir, cgroup);
+            cleanUp(dir, cgroup, session);
             throw new SandboxUnavailable("cannot prepare the job's working directory: " + e, e);
         } catch (RuntimeException e) {
-            cleanUp(dir, cgroup);
+            cleanUp(dir, cgroup, session);
             throw e;
         }
     }
 
-    private static void cleanUp(JobDirectory dir, JobCgroup cgroup) {
+    private static void cleanUp(JobDirectory dir, JobCgroup cgroup, EgressSession session) {
+        if (session != null) {
+            session.close();
+        }
         if (cgroup != null) {
             cgroup.remove();
         }
@@ -243,7 +325,7 @@ public final class BubblewrapSandbox implements Sandbox {
     }
 
     /** The full command line: join the cgroups, drop to the job user, bubblewrap, the job. */
-    private List<String> command(Prepared p, SandboxJob job, JobDirectory dir, JobCgroup cgroup) {
+    private List<String> command(Prepared p, SandboxJob job, JobDirectory dir, JobCgroup cgroup, EgressSession session) {
         List<String> c = new ArrayList<>(List.of("/bin/sh", "-c", JOIN_CGROUPS_AND_EXEC, "roost-sandbox"));
         List<Path> procs = cgroup.procsFiles();
         c.add(Integer.toString(procs.size()));
@@ -283,16 +365,34 @@ public final class BubblewrapSandbox implements Sandbox {
         if (job.command() instanceof SandboxJob.Script) {
             c.addAll(List.of("--ro-bind", dir.script().toString(), SCRIPT));
         }
+        JailBridge bridge = session == null ? null : p.bridge().orElseThrow();
+        if (bridge != null) {
+            // The job's own socket to the proxy; no other job's is in its mount namespace.
+            c.addAll(List.of("--ro-bind", session.socket().toString(), JailBridge.SOCKET));
+            c.addAll(bridge.binds());
+        }
         // Everything else, the root included, is read-only: a write outside /work and /tmp fails.
         c.addAll(List.of("--remount-ro", "/", "--chdir", WORK, "--clearenv"));
         Map<String, String> env = new LinkedHashMap<>(BASE_ENVIRONMENT);
         env.putAll(job.environment());
+        if (bridge != null) {
+            for (String name : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) {
+                env.put(name, JailBridge.PROXY_URL);
+            }
+            // Everything goes through the proxy, which refuses loopback: there is nothing else to reach.
+            env.put("NO_PROXY", "");
+            env.put("no_proxy", "");
+            if (egress.orElseThrow().settings().gateway().isPresent()) {
+                env.put("ROOST_GATEWAY_URL", "http://" + EgressProxy.GATEWAY_HOST);
+            }
+        }
         env.forEach((k, v) -> c.addAll(List.of("--setenv", k, v)));
         c.add("--");
-        switch (job.command()) {
-            case SandboxJob.Argv argv -> c.addAll(argv.args());
-            case SandboxJob.Script script -> c.addAll(List.of("/bin/sh", SCRIPT));
-        }
+        List<String> argv = switch (job.command()) {
+            case SandboxJob.Argv a -> a.args();
+            case SandboxJob.Script script -> List.of("/bin/sh", SCRIPT);
+        };
+        c.addAll(bridge == null ? argv : bridge.wrap(argv));
         return c;
     }
 
@@ -310,7 +410,8 @@ public final class BubblewrapSandbox implements Sandbox {
             // way are empty (their processes died with the node) and are not swept: another node
             // on this host may share the cgroup group.
             try (var entries = Files.list(root)) {
-                for (Path left : entries.filter(p -> !p.getFileName().toString().startsWith(".etc-")).toList()) {
+                for (Path left : entries.filter(p -> !p.getFileName().toString().startsWith(".etc-")
+                        && !p.getFileName().toString().equals(BRIDGE_DIR)).toList()) {
                     LOG.warn("removing {}, left in the sandbox work root by an earlier run", left);
                     JobDirectory.at(left).delete();
                 }

@@ -5,6 +5,8 @@ import dev.roost.sandbox.RunningJob;
 import dev.roost.sandbox.SandboxJob;
 import dev.roost.sandbox.SandboxResult;
 import dev.roost.sandbox.SandboxUnavailable;
+import dev.roost.sandbox.EgressSummary;
+import dev.roost.sandbox.egress.EgressSession;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,6 +33,7 @@ final class JobRun implements RunningJob {
     private final List<String> command;
     private final JobDirectory dir;
     private final JobCgroup cgroup;
+    private final Optional<EgressSession> egress;
     private final OutputListener listener;
     private final Runnable onUnavailable;
     private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
@@ -40,11 +43,13 @@ final class JobRun implements RunningJob {
     private boolean cancelled;
     private boolean ended;
 
-    JobRun(SandboxJob job, List<String> command, JobDirectory dir, JobCgroup cgroup, OutputListener listener, Runnable onUnavailable) {
+    JobRun(SandboxJob job, List<String> command, JobDirectory dir, JobCgroup cgroup, Optional<EgressSession> egress,
+           OutputListener listener, Runnable onUnavailable) {
         this.job = job;
         this.command = command;
         this.dir = dir;
         this.cgroup = cgroup;
+        this.egress = egress;
         this.listener = listener;
         this.onUnavailable = onUnavailable;
     }
@@ -139,6 +144,12 @@ final class JobRun implements RunningJob {
                 finishFailed(new SandboxUnavailable("the job could not join its cgroup: " + stderr.text().strip()));
                 return;
             }
+            if (exit == 125 && stderr.text().contains(JailBridge.FAILED)) {
+                finishFailed(new SandboxUnavailable("the job did not run: " + stderr.text().strip()));
+                return;
+            }
+            // Every process of the job is gone, so every connection it had is ending: this waits until each is recorded.
+            EgressSummary egressSummary = egress.map(EgressSession::finish).orElse(EgressSummary.NONE);
             boolean wasCancelled;
             synchronized (lock) {
                 wasCancelled = cancelled;
@@ -154,7 +165,8 @@ final class JobRun implements RunningJob {
             }
             OptionalInt signal = exit > 128 && exit <= 128 + 64 ? OptionalInt.of(exit - 128) : OptionalInt.empty();
             result.complete(new SandboxResult(exit, signal, oom, timedOut && !wasCancelled, wasCancelled,
-                    Duration.ofNanos(endedAt - started), out.captured(), stderr, artifacts.files(), artifacts.truncated(), kept));
+                    Duration.ofNanos(endedAt - started), out.captured(), stderr, artifacts.files(), artifacts.truncated(), kept,
+                    egressSummary));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             finishFailed(new IllegalStateException("the sandbox supervisor was interrupted", e));
@@ -173,6 +185,7 @@ final class JobRun implements RunningJob {
             ended = true;
         }
         try {
+            egress.ifPresent(EgressSession::close);
             cgroup.killAll();
             cgroup.remove();
             dir.delete();

@@ -25,6 +25,12 @@ class SandboxArchitectureTest {
 
     @ArchTest
     static final ArchRule noNetworkCodeInTheSandbox = noClasses().that().resideInAPackage("dev.roost.sandbox..")
+            .and().resideOutsideOfPackage("dev.roost.sandbox.egress..")
             .should().dependOnClassesThat().resideInAnyPackage("java.net..")
-            .because("the sandbox runs processes; network access for jobs goes through the egress proxy");
+            .because("the sandbox runs processes; network access for jobs goes through the egress proxy, and only it opens sockets");
+
+    @ArchTest
+    static final ArchRule theInterfaceKnowsNoProxy = noClasses().that().resideInAPackage("dev.roost.sandbox")
+            .should().dependOnClassesThat().resideInAPackage("dev.roost.sandbox.egress..")
+            .because("a job and its result say what egress a job has and had; how the proxy works is the adapter's business");
 }

@@ -7,6 +7,10 @@ import dev.roost.sandbox.RunningJob;
 import dev.roost.sandbox.SandboxJob;
 import dev.roost.sandbox.SandboxLimits;
 import dev.roost.sandbox.SandboxResult;
+import dev.roost.sandbox.egress.EgressProxy;
+import dev.roost.sandbox.egress.EgressSettings;
+import dev.roost.sandbox.egress.TestNetwork;
+import dev.roost.sandbox.egress.TestUpstreams;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -19,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -45,6 +50,14 @@ class SandboxEscapeTest {
     private static Path jwt;
     private static Path hostSecret;
     private static BubblewrapSandbox sandbox;
+    /** For the egress attempts: the same home, a proxy whose test names point inside, and a listener no job may reach. */
+    private static BubblewrapSandbox egressSandbox;
+    private static EgressProxy proxy;
+    private static TestNetwork network;
+    private static TestUpstreams upstreams;
+    private static ServerSocket inside;
+    private static final AtomicInteger insideAccepted = new AtomicInteger();
+    private static byte[] client;
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -56,11 +69,35 @@ class SandboxEscapeTest {
         Files.writeString(hostSecret, "host-secret");
         hostSecret.toFile().setReadable(true, false);
         sandbox = new BubblewrapSandbox(BubblewrapSettings.defaults(home.resolve("sandbox")));
+
+        upstreams = new TestUpstreams();
+        // A service on the node's loopback (think: the node agent, a database, a cloud metadata
+        // endpoint), and test names that resolve to it or to other addresses no job may reach.
+        inside = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        acceptInBackground(inside, insideAccepted);
+        network = new TestNetwork()
+                .name("allowed.test", EgressSandboxTest.PUBLIC)
+                .route(EgressSandboxTest.PUBLIC, 80, upstreams.http())
+                .name("loopback.inside.test", "127.0.0.1")
+                .name("metadata.inside.test", "169.254.169.254")
+                .name("private.inside.test", "10.1.2.3")
+                .name("mapped.inside.test", "::ffff:127.0.0.1")
+                .name("mapped-metadata.inside.test", "::ffff:169.254.169.254")
+                .name("ula.inside.test", "fd00::1")
+                .name("rebind.inside.test", EgressSandboxTest.PUBLIC, "127.0.0.1");
+        proxy = new EgressProxy(EgressSettings.defaults(), network);
+        egressSandbox = new BubblewrapSandbox(BubblewrapSettings.defaults(home.resolve("egress-sandbox")), proxy);
+        try (java.io.InputStream in = SandboxEscapeTest.class.getResourceAsStream("/egress-client.pl")) {
+            client = in.readAllBytes();
+        }
     }
 
     @AfterAll
     static void tearDown() throws IOException {
         Files.deleteIfExists(hostSecret);
+        proxy.close();
+        upstreams.close();
+        inside.close();
     }
 
     @BeforeEach
@@ -111,6 +148,132 @@ class SandboxEscapeTest {
                     + " && echo reached"));
 
             assertThat(r.stdout().text()).as(interpreter + ": " + r.stderr().text()).isEqualTo("reached\n");
+        }
+    }
+
+    // ---- egress ------------------------------------------------------------------------------
+
+    @Test
+    void a_job_with_egress_still_has_no_network_but_its_loopback_and_cannot_go_around_the_proxy() throws Exception {
+        AtomicInteger accepted = new AtomicInteger();
+        try (ServerSocket any = new ServerSocket(0)) {
+            acceptInBackground(any, accepted);
+            List<String> targets = new ArrayList<>(List.of("127.0.0.1:" + inside.getLocalPort(), EgressSandboxTest.PUBLIC + ":80",
+                    "1.1.1.1:443", "169.254.169.254:80"));
+            hostAddress().ifPresent(a -> targets.add(a + ":" + any.getLocalPort()));
+            List<String> attempts = new ArrayList<>(List.of("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | grep -qv '^lo$'"));
+            for (String interpreter : interpreters()) {
+                targets.forEach(t -> attempts.add(connect(interpreter, t)));
+            }
+            targets.forEach(t -> attempts.add("perl client.pl direct " + t.replace(':', ' ')));
+
+            SandboxResult r = egressAttempts(attempts, "allowed.test");
+
+            assertAllBlocked(r, attempts);
+            Thread.sleep(200);
+            assertThat(accepted).hasValue(0);
+            assertThat(insideAccepted).hasValue(0);
+        }
+    }
+
+    @Test
+    void an_allowed_name_that_points_inside_is_refused_by_the_proxy() throws Exception {
+        int port = inside.getLocalPort();
+        List<String> names = List.of("loopback", "metadata", "private", "mapped", "mapped-metadata", "ula", "rebind");
+        List<String> attempts = new ArrayList<>();
+        for (String name : names) {
+            String host = name + ".inside.test";
+            attempts.add("perl client.pl get http://" + host + ":" + port + "/ | head -n 1 | grep -q ' 200 '");
+            attempts.add("perl client.pl connect " + host + ":" + port);
+        }
+
+        SandboxResult r = egressAttempts(attempts, "*.inside.test", "allowed.test");
+
+        assertAllBlocked(r, attempts);
+        assertThat(r.egress().denied()).isEqualTo(attempts.size());
+        assertThat(r.egress().connections()).extracting(c -> c.reason()).containsOnly(dev.roost.sandbox.EgressConnection.Reason.SPECIAL_ADDRESS);
+        assertThat(network.connects).noneMatch(a -> !a.getAddress().getHostAddress().equals(EgressSandboxTest.PUBLIC));
+        assertThat(insideAccepted).hasValue(0);
+    }
+
+    @Test
+    void the_proxy_serves_only_the_jobs_allowlist_whatever_the_request_says() throws Exception {
+        int port = inside.getLocalPort();
+        List<String> attempts = List.of(
+                // Addresses instead of names, inside and out.
+                "perl client.pl get http://127.0.0.1:" + port + "/ | head -n 1 | grep -q ' 200 '",
+                "perl client.pl connect 127.0.0.1:" + port,
+                "perl client.pl connect 169.254.169.254:80",
+                "perl client.pl connect [::1]:" + port,
+                "perl client.pl get http://" + EgressSandboxTest.PUBLIC + "/ | head -n 1 | grep -q ' 200 '",
+                // A name outside the allowlist, and look-alikes of an allowed one.
+                "perl client.pl get http://denied.test/ | head -n 1 | grep -q ' 200 '",
+                "perl client.pl connect allowed.test.evil.test:443",
+                "perl client.pl connect xallowed.test:443",
+                // Not a proxy request: the Host header must not choose the target.
+                "perl client.pl send 'GET / HTTP/1.1\\r\\nHost: 127.0.0.1:" + port + "\\r\\n\\r\\n' | head -n 1 | grep -q ' 200 '",
+                "perl client.pl send 'GET http://allowed.test@127.0.0.1:" + port + "/ HTTP/1.1\\r\\n\\r\\n' | head -n 1 | grep -q ' 200 '",
+                // The gateway name, when the node has no gateway.
+                "perl client.pl get http://" + EgressProxy.GATEWAY_HOST + "/ | head -n 1 | grep -q ' 200 '");
+
+        SandboxResult r = egressAttempts(attempts, "allowed.test");
+
+        assertAllBlocked(r, attempts);
+        assertThat(r.egress().denied()).isEqualTo(attempts.size());
+        assertThat(r.egress().allowed()).isZero();
+        assertThat(insideAccepted).hasValue(0);
+    }
+
+    @Test
+    void the_egress_attempts_do_succeed_for_an_allowed_host() throws Exception {
+        // Guards the tests above against attempts that could never succeed anywhere.
+        SandboxResult r = egressAttempts(List.of("perl client.pl get http://allowed.test/ | head -n 1 | grep -q ' 200 '"),
+                "allowed.test");
+
+        assertThat(r.stdout().text()).contains("ESCAPED 0");
+        assertThat(r.egress().allowed()).isEqualTo(1);
+    }
+
+    @Test
+    void a_job_without_egress_cannot_reach_the_proxy_or_another_jobs_socket() throws Exception {
+        CountDownLatch ready = new CountDownLatch(1);
+        RunningJob other = egressSandbox.start(SandboxJob.script("other", "echo ready; sleep 60").withEgressAllow(List.of("allowed.test")),
+                (stream, chunk) -> ready.countDown());
+        try {
+            assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+            Path otherSocket = proxy.socketDirectory().orElseThrow();
+            List<Path> sockets;
+            try (var list = Files.list(otherSocket)) {
+                sockets = list.toList();
+            }
+            assertThat(sockets).hasSize(1);
+            List<String> attempts = List.of(
+                    "env | grep -qi proxy",
+                    "test -e /run/roost/egress.sock",
+                    "find / -type s 2>/dev/null | grep -q .",
+                    "ls " + otherSocket,
+                    "test -e " + sockets.getFirst(),
+                    "perl client.pl unix " + sockets.getFirst(),
+                    "perl client.pl direct 127.0.0.1 3128");
+
+            SandboxResult r = run(SandboxJob.script("escape", attemptScript(attempts)).withAttachments(Map.of("client.pl", client)));
+
+            assertAllBlocked(r, attempts);
+            assertThat(r.egress()).isEqualTo(dev.roost.sandbox.EgressSummary.NONE);
+
+            // A job with egress of its own sees its socket, and only its own.
+            List<String> withEgress = List.of(
+                    "find / -type s 2>/dev/null | grep -v '^/run/roost/egress.sock$' | grep -q .",
+                    "test -e " + sockets.getFirst(),
+                    "perl client.pl unix " + sockets.getFirst(),
+                    "perl client.pl get http://allowed.test/ | head -n 1 | grep -q ' 200 '");
+            SandboxResult own = egressAttempts(withEgress, "other.test");
+            assertAllBlocked(own, withEgress);
+            assertThat(own.egress().connections()).extracting(c -> c.host() + " " + c.reason().code())
+                    .containsExactly("allowed.test not-allowlisted");
+        } finally {
+            other.cancel();
+            other.await(WAIT);
         }
     }
 
@@ -326,6 +489,20 @@ class SandboxEscapeTest {
 
     /** Runs each command in the jail, printing {@code ESCAPED n} for each that exits 0 and {@code blocked n} otherwise. */
     private static SandboxResult attempts(List<String> commands) throws InterruptedException {
+        return run(SandboxJob.script("escape", attemptScript(commands))
+                .withLimits(SandboxLimits.DEFAULT.withTimeout(Duration.ofSeconds(60))));
+    }
+
+    /** {@link #attempts} in a job with egress to {@code allow}, with the test client as {@code client.pl}. */
+    private static SandboxResult egressAttempts(List<String> commands, String... allow) throws InterruptedException {
+        BubblewrapTestSupport.requireSandbox(egressSandbox);
+        assertThat(egressSandbox.egressAvailable()).as(egressSandbox.availability().summary()).isTrue();
+        SandboxJob job = SandboxJob.script("escape", attemptScript(commands)).withEgressAllow(List.of(allow))
+                .withAttachments(Map.of("client.pl", client)).withLimits(SandboxLimits.DEFAULT.withTimeout(Duration.ofSeconds(60)));
+        return egressSandbox.start(job, OutputListener.NONE).await(WAIT).orElseThrow(() -> new AssertionError("job did not end"));
+    }
+
+    private static String attemptScript(List<String> commands) {
         StringBuilder body = new StringBuilder("""
                 attempt() {
                     if sh -c "$2" > /tmp/attempt.out 2>&1; then echo "ESCAPED $1"; head -c 2000 /tmp/attempt.out; echo; else echo "blocked $1"; fi
@@ -334,8 +511,7 @@ class SandboxEscapeTest {
         for (int i = 0; i < commands.size(); i++) {
             body.append("attempt ").append(i).append(" '").append(commands.get(i).replace("'", "'\\''")).append("'\n");
         }
-        return run(SandboxJob.script("escape", body.toString())
-                .withLimits(SandboxLimits.DEFAULT.withTimeout(Duration.ofSeconds(60))));
+        return body.toString();
     }
 
     private static void assertAllBlocked(SandboxResult r, List<String> commands) {
