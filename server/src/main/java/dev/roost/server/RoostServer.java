@@ -45,6 +45,13 @@ import dev.roost.store.Database;
 import dev.roost.store.EmbeddedDatabase;
 import dev.roost.store.LeaderLock;
 import dev.roost.store.instances.InstanceRepository;
+import dev.roost.store.jobs.JobQueue;
+import dev.roost.store.jobs.JobWakeups;
+import dev.roost.store.jobs.LeaseReaper;
+import dev.roost.store.jobs.RetryPolicy;
+import dev.roost.server.tasks.NodeJobRoutes;
+import dev.roost.server.tasks.TaskRoutes;
+import dev.roost.server.tasks.WorkSignal;
 import dev.roost.store.secrets.DatabaseSecretStore;
 import dev.roost.store.secrets.SecretStore;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -89,6 +96,8 @@ public final class RoostServer implements AutoCloseable {
 
     private final Runtime givenRuntime;
     private NodeHeartbeatWatcher nodeWatcher;
+    private JobQueue jobQueue;
+    private LeaseReaper leaseReaper;
 
     private RoostServer(RoostConfig config, Clock clock, Runtime givenRuntime) {
         this.config = requireNonNull(config, "config is null");
@@ -198,6 +207,12 @@ public final class RoostServer implements AutoCloseable {
                 new LoginRateLimiter(config.loginAttemptsPerMinute(), config.loginAttemptsPerAddressPerMinute()),
                 config.nodes().heartbeatInterval()).routes());
         routes.addAll(new WebhookRoutes(database, secrets, runtime, config.webhooks(), meters, clock).routes());
+        jobQueue = new JobQueue(database, clock, new RetryPolicy(config.tasks().retryBase(), config.tasks().retryMax()));
+        WorkSignal workSignal = new WorkSignal(new JobWakeups(settings));
+        workSignal.start();
+        closeables.add(workSignal);
+        routes.addAll(new TaskRoutes(database, workSignal, config.tasks(), Duration.ofSeconds(15)).routes());
+        routes.addAll(new NodeJobRoutes(database, jobQueue, workSignal, config.tasks()).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
         http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),
@@ -220,6 +235,10 @@ public final class RoostServer implements AutoCloseable {
         nodeWatcher.start();
         closeables.add(nodeWatcher);
         this.nodeWatcher = nodeWatcher;
+
+        leaseReaper = new LeaseReaper(jobQueue, config.tasks().reaperInterval());
+        leaseReaper.start();
+        closeables.add(leaseReaper);
 
         ExpiredRecordsSweeper sweeper = new ExpiredRecordsSweeper(database, clock, Duration.ofHours(1), meters);
         sweeper.start();
@@ -268,6 +287,16 @@ public final class RoostServer implements AutoCloseable {
     /** The duty that marks silent nodes NOT_READY and LOST (tests run a pass by hand after moving the clock). */
     public NodeHeartbeatWatcher nodeWatcher() {
         return nodeWatcher;
+    }
+
+    /** The durable job queue that tasks run through. */
+    public JobQueue jobQueue() {
+        return jobQueue;
+    }
+
+    /** The duty that takes back expired task leases (tests run a pass by hand). */
+    public LeaseReaper leaseReaper() {
+        return leaseReaper;
     }
 
     public HttpApi http() {

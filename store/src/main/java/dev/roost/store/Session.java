@@ -83,6 +83,10 @@ public final class Session implements AutoCloseable {
         return new dev.roost.store.jobs.JobRepository(handle);
     }
 
+    public dev.roost.store.tasks.TaskRepository tasks() {
+        return new dev.roost.store.tasks.TaskRepository(handle);
+    }
+
     public IdempotencyStore idempotency() {
         return new IdempotencyStore(handle);
     }

@@ -39,7 +39,8 @@ public record RoostConfig(
         boolean reconcilerEnabled,
         DockerSettings docker,
         WebhookSettings webhooks,
-        NodeSettings nodes) {
+        NodeSettings nodes,
+        TaskSettings tasks) {
 
     public static final int DEFAULT_PORT = 7070;
 
@@ -63,6 +64,7 @@ public record RoostConfig(
         requireNonNull(docker, "docker is null");
         requireNonNull(webhooks, "webhooks is null");
         requireNonNull(nodes, "nodes is null");
+        requireNonNull(tasks, "tasks is null");
         if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
             throw new IllegalArgumentException("the reconcile interval must be positive");
         }
@@ -104,7 +106,8 @@ public record RoostConfig(
                         parseInt(env, "ROOST_WEBHOOK_BURST", WebhookSettings.DEFAULTS.burst()),
                         parseInt(env, "ROOST_WEBHOOK_MAX_BODY_BYTES", WebhookSettings.DEFAULTS.maxBodyBytes()),
                         parseDuration(env, "ROOST_WEBHOOK_TIMEOUT", WebhookSettings.DEFAULTS.timeout())),
-                NodeSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)));
+                NodeSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)),
+                TaskSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)));
     }
 
     public RoostConfig withHome(Path value) {
@@ -185,6 +188,11 @@ public record RoostConfig(
         return with(d -> d.nodes = value);
     }
 
+    /** Task leases, retries and the lease reaper. */
+    public RoostConfig withTasks(TaskSettings value) {
+        return with(d -> d.tasks = value);
+    }
+
     /** A copy with some settings changed; the compact constructor checks the result. */
     private RoostConfig with(java.util.function.Consumer<Draft> change) {
         Draft d = new Draft(this);
@@ -192,7 +200,8 @@ public record RoostConfig(
         return new RoostConfig(d.home, d.bindAddress, d.port, d.databaseUrl, d.databasePoolSize, d.adminUsername,
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
-                d.masterKeyFile, d.runtime, d.reconcileInterval, d.reconcilerEnabled, d.docker, d.webhooks, d.nodes);
+                d.masterKeyFile, d.runtime, d.reconcileInterval, d.reconcilerEnabled, d.docker, d.webhooks, d.nodes,
+                d.tasks);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -219,6 +228,7 @@ public record RoostConfig(
         DockerSettings docker;
         WebhookSettings webhooks;
         NodeSettings nodes;
+        TaskSettings tasks;
 
         Draft(RoostConfig c) {
             home = c.home;
@@ -243,6 +253,7 @@ public record RoostConfig(
             docker = c.docker;
             webhooks = c.webhooks;
             nodes = c.nodes;
+            tasks = c.tasks;
         }
     }
 

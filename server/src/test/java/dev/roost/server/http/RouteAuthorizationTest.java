@@ -164,6 +164,19 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST /api/v1/nodes/{id}/drain", SERVER_ADMIN);
         EXPECTED.put("DELETE /api/v1/nodes/{id}", SERVER_ADMIN);
 
+        EXPECTED.put("POST /api/v1/workspaces/{ws}/tasks", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks", VIEWER);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}", VIEWER);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/result", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/output", OPERATOR);
+        EXPECTED.put("POST /api/v1/workspaces/{ws}/tasks/{id}/cancel", OPERATOR);
+        EXPECTED.put("POST /api/v1/nodes/self/claim", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/leases", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/output", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/artifacts", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/complete", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/fail", NODE_ONLY);
+
         EXPECTED.put("GET " + S, VIEWER);
         EXPECTED.put("GET " + S + "/{name}", VIEWER);
         EXPECTED.put("PUT " + S + "/{name}", OPERATOR);
