@@ -38,9 +38,17 @@ public final class NodeAgent {
             return new TaskOptions(false, null, null, null);
         }
 
-        /** From the environment ({@code ROOST_BWRAP}, {@code ROOST_EGRESS_*}), with jobs under {@code <stateDir>/work}. */
+        /**
+         * From the environment ({@code ROOST_SANDBOX_*}, {@code ROOST_EGRESS_*}). Jobs' working directories go under
+         * {@code ROOST_NODE_WORK_DIR}, by default a directory of this node's own in the system's temporary directory:
+         * the job user (nobody) must be able to pass through every parent, which a home directory (0700) does not allow.
+         */
         public static TaskOptions fromEnvironment(Map<String, String> env, Path stateDir) {
-            return new TaskOptions(true, BubblewrapSettings.fromEnvironment(env, stateDir.toAbsolutePath().resolve("work")),
+            String given = env.get("ROOST_NODE_WORK_DIR");
+            Path workRoot = given != null && !given.isBlank() ? Path.of(given).toAbsolutePath()
+                    : Path.of(System.getProperty("java.io.tmpdir"), "roost-node-" + Integer.toHexString(
+                            stateDir.toAbsolutePath().normalize().toString().hashCode()));
+            return new TaskOptions(true, BubblewrapSettings.fromEnvironment(env, workRoot),
                     EgressSettings.fromEnvironment(env), EgressNetwork.SYSTEM);
         }
     }
