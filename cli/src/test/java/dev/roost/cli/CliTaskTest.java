@@ -212,6 +212,43 @@ class CliTaskTest {
                 .doesNotContain("hello from upstream");
     }
 
+    private static JsonNode runToEnd(Map<String, Object> body) {
+        ApiClient admin = roost.admin();
+        String id = admin.post("/api/v1/workspaces/acme/tasks", body).json().get("id").asString();
+        await().atMost(Duration.ofSeconds(60)).until(() -> !List.of("QUEUED", "RUNNING")
+                .contains(admin.get("/api/v1/workspaces/acme/tasks/" + id).json().get("state").asString()));
+        return admin.get("/api/v1/workspaces/acme/tasks/" + id + "/result").json();
+    }
+
+    @Test
+    void severalCommandsRunInOrderWithEveryArgumentLiteralAndStopAtTheFirstFailure() {
+        JsonNode result = runToEnd(Map.of("mode", "commands", "commands", List.of(
+                List.of("echo", "it's $(id) `uname` *"), List.of("sh", "-c", "exit 3"), List.of("echo", "never"))));
+        assertThat(result.get("stdout").get("text").asString()).isEqualTo("it's $(id) `uname` *\n");
+        assertThat(result.get("exitCode").asInt()).isEqualTo(3);
+        assertThat(result.get("state").asString()).isEqualTo("FAILED");
+    }
+
+    @Test
+    void outputBeyondTheCapIsCutAndFlaggedNotBuffered() {
+        JsonNode result = runToEnd(Map.of("mode", "commands", "commands", List.of(
+                List.of("sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' a; echo done >&2"))));
+        JsonNode stdout = result.get("stdout");
+        assertThat(stdout.get("bytes").asLong()).isEqualTo(3_000_000);
+        assertThat(stdout.get("truncated").asBoolean()).isTrue();
+        assertThat(stdout.get("text").asString().length()).isLessThanOrEqualTo(1024 * 1024);
+        assertThat(result.get("stderr").get("text").asString()).isEqualTo("done\n");
+        assertThat(result.get("exitCode").asInt()).isZero();
+    }
+
+    @Test
+    void aMemoryBombIsKilledAndReportedAsOutOfMemory() {
+        JsonNode result = runToEnd(Map.of("mode", "commands", "memoryBytes", 32L << 20, "commands", List.of(
+                List.of("sh", "-c", "x=a; while true; do x=$x$x; done"))));
+        assertThat(result.get("oomKilled").asBoolean()).as(result.toString()).isTrue();
+        assertThat(result.get("state").asString()).isEqualTo("FAILED");
+    }
+
     @Test
     void aPromptIsRefusedClearly() {
         CliRunner.Result r = cli.run("task", "prompt", "-w", "acme", "summarise this repository");
