@@ -18,7 +18,6 @@ import dev.roost.sandbox.bubblewrap.InstanceCgroups;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -788,7 +787,7 @@ public final class SandboxRuntime implements Runtime {
                 if (address.isEmpty()) {
                     yield ProbeResult.unhealthy("container is not running");
                 }
-                yield httpProbe(address.get(), h.path(), timeout);
+                yield httpProbe(address.get(), h.path(), containerPort, timeout);
             }
             case Health.Command cmd -> {
                 ExecResult result = exec(r, cmd.command(), timeout);
@@ -800,7 +799,7 @@ public final class SandboxRuntime implements Runtime {
         };
     }
 
-    private ProbeResult httpProbe(InetSocketAddress address, String path, Duration timeout) {
+    private ProbeResult httpProbe(InetSocketAddress address, String path, int jailPort, Duration timeout) {
         URI uri = URI.create("http://" + address.getHostString() + ":" + address.getPort() + path);
         long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Duration.ofSeconds(1).toNanos());
         while (true) {
@@ -815,7 +814,8 @@ public final class SandboxRuntime implements Runtime {
                 // The bridge accepted but nothing listens on the jail's port (yet): a process that has
                 // just started gets a moment to open it, as within Docker's network.
                 if (System.nanoTime() > deadline) {
-                    return ProbeResult.unhealthy(e instanceof ConnectException ? "connection refused" : "no answer: " + e.getMessage());
+                    // The bridge itself always accepts: a refused or dropped connection inside the jail ends it unanswered.
+                    return ProbeResult.unhealthy("no answer on port " + jailPort);
                 }
                 try {
                     Thread.sleep(50);
