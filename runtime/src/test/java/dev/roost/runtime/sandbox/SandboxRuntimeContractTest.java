@@ -270,4 +270,22 @@ class SandboxRuntimeContractTest extends RuntimeContract {
                 dev.roost.core.manifest.RuntimeSpec.PullPolicy.NEVER, "test"), SecretSource.NONE))
                 .isInstanceOfSatisfying(RuntimeFailure.class, e -> assertThat(e.kind()).isEqualTo(RuntimeFailure.Kind.IMAGE_NOT_FOUND));
     }
+
+    @Test
+    void a_killed_supervisor_takes_its_jail_down_and_the_jail_is_observed_exited_without_a_code() throws IOException {
+        WorkloadSpec spec = workload().spec();
+        String id = create(spec);
+        long shim = Long.parseLong(Files.readString(runtime.directoryOf(id).resolve("shim.pid")).strip().split(" ")[0]);
+
+        ProcessHandle.of(shim).orElseThrow().destroyForcibly();
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(runtime.cgroupOf(id).processes()).as("no process of the jail is left").isEmpty();
+            ObservedContainer c = observed(spec.instanceId(), id);
+            assertThat(c.state()).isEqualTo(ObservedContainer.State.EXITED);
+            assertThat(c.exitCode()).isEmpty();
+        });
+        assertThat(create(spec)).isEqualTo(id);
+        assertThat(observed(spec.instanceId(), id).running()).isTrue();
+    }
 }
