@@ -161,7 +161,8 @@ public final class RoostServer implements AutoCloseable {
         if (givenRuntime != null) {
             runtime = Optional.of(givenRuntime);
         } else {
-            runtime = RuntimeSelection.select(config.runtime(), config.docker(), clock);
+            runtime = RuntimeSelection.select(config.runtime(), config.docker(),
+                    dev.roost.runtime.sandbox.SandboxRuntimeSettings.fromEnvironment(System.getenv(), config.home()), clock);
             runtime.ifPresent(closeables::add);
         }
 

@@ -45,10 +45,11 @@ public record RoostConfig(
     public static final int DEFAULT_PORT = 7070;
 
     /**
-     * Where instances run: {@code auto} (Docker when a daemon answers, else none), {@code docker},
+     * Where instances run: {@code auto} (Docker when a daemon answers, plus bubblewrap jails when they
+     * work; none when neither), {@code docker}, {@code sandbox} (bubblewrap jails, no daemon),
      * {@code fake} (in memory, for trials and tests) or {@code none} (manifests are stored, nothing runs).
      */
-    public static final java.util.List<String> RUNTIMES = java.util.List.of("auto", "docker", "fake", "none");
+    public static final java.util.List<String> RUNTIMES = java.util.List.of("auto", "docker", "fake", "none", "sandbox");
 
     public RoostConfig {
         requireNonNull(home, "home is null");
