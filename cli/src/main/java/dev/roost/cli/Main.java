@@ -88,6 +88,13 @@ public final class Main implements Runnable {
         node.addSubcommand(new NodeCommand.Tokens(connection));
         root.addSubcommand(node);
         root.addSubcommand(new AuditCommand(connection));
+        root.addSubcommand(new GatewayCommands.Key(connection));
+        root.addSubcommand(new GatewayCommands.ProviderCommand(connection));
+        CommandLine model = new CommandLine(new GatewayCommands.ModelCommand());
+        model.addSubcommand(new GatewayCommands.Alias(connection));
+        root.addSubcommand(model);
+        root.addSubcommand(new GatewayCommands.Usage(connection));
+        root.addSubcommand(new GatewayCommands.PriceCommand(connection));
         root.addSubcommand(new SchemaCommand(connection));
         root.addSubcommand(new CompletionCommand(connection));
         root.addSubcommand(new CommandLine.HelpCommand());

@@ -198,6 +198,7 @@ public final class RoostServer implements AutoCloseable {
                 new LoginRateLimiter(config.loginAttemptsPerMinute(), config.loginAttemptsPerAddressPerMinute()),
                 config.nodes().heartbeatInterval()).routes());
         routes.addAll(new WebhookRoutes(database, secrets, runtime, config.webhooks(), meters, clock).routes());
+        routes.addAll(new dev.roost.server.gateway.GatewayAdminRoutes(secrets, dev.roost.gateway.ConfigChanges.NONE).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
         http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),

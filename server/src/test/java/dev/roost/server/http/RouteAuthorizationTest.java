@@ -169,6 +169,26 @@ class RouteAuthorizationTest {
         EXPECTED.put("PUT " + S + "/{name}", OPERATOR);
         EXPECTED.put("DELETE " + S + "/{name}", ADMIN);
         EXPECTED.put("POST " + S + "/{name}/verify", OPERATOR);
+
+        String ws = "/api/v1/workspaces/{ws}";
+        EXPECTED.put("POST " + ws + "/keys", ADMIN);
+        EXPECTED.put("GET " + ws + "/keys", VIEWER);
+        EXPECTED.put("DELETE " + ws + "/keys/{id}", ADMIN);
+        EXPECTED.put("POST " + ws + "/providers", ADMIN);
+        EXPECTED.put("GET " + ws + "/providers", VIEWER);
+        EXPECTED.put("DELETE " + ws + "/providers/{name}", ADMIN);
+        EXPECTED.put("PUT " + ws + "/models/{alias}", ADMIN);
+        EXPECTED.put("GET " + ws + "/models", VIEWER);
+        EXPECTED.put("DELETE " + ws + "/models/{alias}", ADMIN);
+        EXPECTED.put("GET " + ws + "/usage", VIEWER);
+        EXPECTED.put("POST /api/v1/gateway/providers", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/gateway/providers", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/gateway/providers/{name}", SERVER_ADMIN);
+        EXPECTED.put("PUT /api/v1/gateway/models/{alias}", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/gateway/models", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/gateway/models/{alias}", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/gateway/prices", SERVER_ADMIN);
+        EXPECTED.put("PUT /api/v1/gateway/prices", SERVER_ADMIN);
     }
 
     private static TestRoost roost;
@@ -277,6 +297,8 @@ class RouteAuthorizationTest {
                 .replace("{version}", "1")
                 .replace("{tag}", "stable")
                 .replace("{action}", "restart")
+                .replace("{alias}", "fixture-alias")
+                .replace("/providers/{name}", "/providers/fixture-provider")
                 .replace("{instance}", "hook")
                 .replace("<path>", "incoming");
         byte[] body = method.equals("GET") || method.equals("DELETE") ? null : "{}".getBytes();
