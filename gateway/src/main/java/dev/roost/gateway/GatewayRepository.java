@@ -108,7 +108,7 @@ public final class GatewayRepository {
         Rows.insertUnique(handle.createUpdate("""
                         INSERT INTO gateway_providers (id, workspace_id, name, kind, base_url, key_workspace_id, key_secret,
                                                        created_by, created_at)
-                        VALUES (:id, :ws, :name, :kind, :url, :kws, :secret, :by, :at)""")
+                        VALUES (:id, CAST(:ws AS uuid), :name, :kind, :url, CAST(:kws AS uuid), :secret, :by, :at)""")
                 .bind("id", id).bind("ws", workspaceId).bind("name", name).bind("kind", kind.wireName()).bind("url", baseUrl)
                 .bind("kws", keyWorkspaceId).bind("secret", keySecret).bind("by", createdBy).bind("at", Rows.timestamp(at)),
                 "Provider " + name);
@@ -170,7 +170,7 @@ public final class GatewayRepository {
         } else {
             Rows.insertUnique(handle.createUpdate("""
                             INSERT INTO gateway_model_aliases (id, workspace_id, alias, targets, updated_by, updated_at)
-                            VALUES (:id, :ws, :alias, CAST(:targets AS jsonb), :by, :at)""")
+                            VALUES (:id, CAST(:ws AS uuid), :alias, CAST(:targets AS jsonb), :by, :at)""")
                     .bind("id", UUID.randomUUID()).bind("ws", workspaceId).bind("alias", alias).bind("targets", json)
                     .bind("by", by).bind("at", Rows.timestamp(at)), "Model alias " + alias);
         }

@@ -89,6 +89,7 @@ public final class RoostServer implements AutoCloseable {
 
     private final Runtime givenRuntime;
     private NodeHeartbeatWatcher nodeWatcher;
+    private dev.roost.gateway.ModelGateway modelGateway;
 
     private RoostServer(RoostConfig config, Clock clock, Runtime givenRuntime) {
         this.config = requireNonNull(config, "config is null");
@@ -198,7 +199,12 @@ public final class RoostServer implements AutoCloseable {
                 new LoginRateLimiter(config.loginAttemptsPerMinute(), config.loginAttemptsPerAddressPerMinute()),
                 config.nodes().heartbeatInterval()).routes());
         routes.addAll(new WebhookRoutes(database, secrets, runtime, config.webhooks(), meters, clock).routes());
-        routes.addAll(new dev.roost.server.gateway.GatewayAdminRoutes(secrets, dev.roost.gateway.ConfigChanges.NONE).routes());
+        dev.roost.gateway.ModelGateway modelGateway = new dev.roost.gateway.ModelGateway(database, secrets, config.gateway(),
+                meters, clock);
+        closeables.add(modelGateway); // closed after the HTTP server stops: it writes the usage still queued
+        this.modelGateway = modelGateway;
+        routes.addAll(new dev.roost.server.gateway.GatewayAdminRoutes(secrets, modelGateway).routes());
+        routes.addAll(new dev.roost.server.gateway.GatewayRoutes(modelGateway).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
         http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),
@@ -269,6 +275,11 @@ public final class RoostServer implements AutoCloseable {
     /** The duty that marks silent nodes NOT_READY and LOST (tests run a pass by hand after moving the clock). */
     public NodeHeartbeatWatcher nodeWatcher() {
         return nodeWatcher;
+    }
+
+    /** The model gateway's data plane (tests flush its usage records). */
+    public dev.roost.gateway.ModelGateway modelGateway() {
+        return modelGateway;
     }
 
     public HttpApi http() {

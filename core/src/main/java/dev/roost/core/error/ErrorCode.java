@@ -47,6 +47,18 @@ public enum ErrorCode {
     WEBHOOK_TARGET_TIMEOUT(504, "The instance did not answer the webhook call in time"),
     WEBHOOK_TARGET_FAILED(502, "The instance's answer to the webhook call could not be relayed"),
 
+    // Model gateway (answered in the wire format of the endpoint called)
+    /** No virtual key was sent, or it is not one Roost issued. */
+    GATEWAY_KEY_INVALID(401, "The virtual key is not valid"),
+    GATEWAY_KEY_REVOKED(401, "The virtual key was revoked"),
+    GATEWAY_KEY_EXPIRED(401, "The virtual key has expired"),
+    MODEL_NOT_ALLOWED(403, "The virtual key may not use this model"),
+    BUDGET_EXCEEDED(402, "The virtual key's budget is spent"),
+    /** No provider this workspace can use serves the model in the format the client speaks. */
+    MODEL_NOT_ROUTABLE(404, "No provider serves this model"),
+    UPSTREAM_UNAVAILABLE(502, "No provider could answer"),
+    UPSTREAM_TIMEOUT(504, "The provider did not answer in time"),
+
     // Server side
     UNAVAILABLE(503, "The service is not ready"),
     INTERNAL(500, "Internal error");

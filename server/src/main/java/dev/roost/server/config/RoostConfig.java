@@ -39,7 +39,8 @@ public record RoostConfig(
         boolean reconcilerEnabled,
         DockerSettings docker,
         WebhookSettings webhooks,
-        NodeSettings nodes) {
+        NodeSettings nodes,
+        dev.roost.gateway.GatewaySettings gateway) {
 
     public static final int DEFAULT_PORT = 7070;
 
@@ -63,6 +64,7 @@ public record RoostConfig(
         requireNonNull(docker, "docker is null");
         requireNonNull(webhooks, "webhooks is null");
         requireNonNull(nodes, "nodes is null");
+        requireNonNull(gateway, "gateway is null");
         if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
             throw new IllegalArgumentException("the reconcile interval must be positive");
         }
@@ -104,7 +106,21 @@ public record RoostConfig(
                         parseInt(env, "ROOST_WEBHOOK_BURST", WebhookSettings.DEFAULTS.burst()),
                         parseInt(env, "ROOST_WEBHOOK_MAX_BODY_BYTES", WebhookSettings.DEFAULTS.maxBodyBytes()),
                         parseDuration(env, "ROOST_WEBHOOK_TIMEOUT", WebhookSettings.DEFAULTS.timeout())),
-                NodeSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)));
+                NodeSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)),
+                gatewaySettings(env));
+    }
+
+    private static dev.roost.gateway.GatewaySettings gatewaySettings(Map<String, String> env) {
+        dev.roost.gateway.GatewaySettings d = dev.roost.gateway.GatewaySettings.DEFAULTS;
+        return new dev.roost.gateway.GatewaySettings(
+                parseDuration(env, "ROOST_GATEWAY_CONNECT_TIMEOUT", d.connectTimeout()),
+                parseDuration(env, "ROOST_GATEWAY_GENERATION_TIMEOUT", d.generationTimeout()),
+                parseDuration(env, "ROOST_GATEWAY_QUICK_TIMEOUT", d.quickTimeout()),
+                parseInt(env, "ROOST_GATEWAY_RETRIES", d.retriesPerTarget()),
+                parseInt(env, "ROOST_GATEWAY_BREAKER_FAILURES", d.breakerFailures()),
+                parseDuration(env, "ROOST_GATEWAY_BREAKER_OPEN_FOR", d.breakerOpenFor()),
+                parseDuration(env, "ROOST_GATEWAY_USAGE_FLUSH_INTERVAL", d.usageFlushInterval()),
+                parseDuration(env, "ROOST_GATEWAY_CACHE_TTL", d.cacheTtl()));
     }
 
     public RoostConfig withHome(Path value) {
@@ -185,6 +201,11 @@ public record RoostConfig(
         return with(d -> d.nodes = value);
     }
 
+    /** Model gateway timeouts, retries, circuit breaker, usage writing. */
+    public RoostConfig withGateway(dev.roost.gateway.GatewaySettings value) {
+        return with(d -> d.gateway = value);
+    }
+
     /** A copy with some settings changed; the compact constructor checks the result. */
     private RoostConfig with(java.util.function.Consumer<Draft> change) {
         Draft d = new Draft(this);
@@ -192,7 +213,8 @@ public record RoostConfig(
         return new RoostConfig(d.home, d.bindAddress, d.port, d.databaseUrl, d.databasePoolSize, d.adminUsername,
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
-                d.masterKeyFile, d.runtime, d.reconcileInterval, d.reconcilerEnabled, d.docker, d.webhooks, d.nodes);
+                d.masterKeyFile, d.runtime, d.reconcileInterval, d.reconcilerEnabled, d.docker, d.webhooks, d.nodes,
+                d.gateway);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -219,6 +241,7 @@ public record RoostConfig(
         DockerSettings docker;
         WebhookSettings webhooks;
         NodeSettings nodes;
+        dev.roost.gateway.GatewaySettings gateway;
 
         Draft(RoostConfig c) {
             home = c.home;
@@ -243,6 +266,7 @@ public record RoostConfig(
             docker = c.docker;
             webhooks = c.webhooks;
             nodes = c.nodes;
+            gateway = c.gateway;
         }
     }
 
