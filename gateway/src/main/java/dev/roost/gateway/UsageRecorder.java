@@ -56,26 +56,25 @@ public final class UsageRecorder implements AutoCloseable {
 
     private void run() {
         long intervalNanos = interval.toNanos();
+        long tick = TimeUnit.MILLISECONDS.toNanos(100);
         while (running) {
             try {
-                UsageRecord first = queue.poll(intervalNanos, TimeUnit.NANOSECONDS);
-                if (first != null) {
-                    pending.add(first);
-                    // Gather what else arrives within the interval, up to a batch.
-                    long deadline = System.nanoTime() + intervalNanos;
-                    while (pending.size() < BATCH && running) {
+                // Gather for one interval (or until a batch is full), noticing a close within a tick.
+                long deadline = System.nanoTime() + intervalNanos;
+                while (running && pending.size() < BATCH) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    UsageRecord next = queue.poll(Math.min(left, tick), TimeUnit.NANOSECONDS);
+                    if (next != null) {
+                        pending.add(next);
                         queue.drainTo(pending, BATCH - pending.size());
-                        long left = deadline - System.nanoTime();
-                        if (pending.size() >= BATCH || left <= 0) {
-                            break;
-                        }
-                        UsageRecord next = queue.poll(left, TimeUnit.NANOSECONDS);
-                        if (next != null) {
-                            pending.add(next);
-                        }
                     }
                 }
-                writePending();
+                if (running) {
+                    writePending();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -127,9 +126,9 @@ public final class UsageRecorder implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false; // the writer notices within one flush interval; no interrupt, so no write is cut in half
+        running = false; // the writer notices within a tick; no interrupt, so no write is cut in half
         try {
-            thread.join(interval.toMillis() + TimeUnit.SECONDS.toMillis(10));
+            thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

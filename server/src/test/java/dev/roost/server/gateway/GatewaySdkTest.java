@@ -109,6 +109,8 @@ class GatewaySdkTest {
         alias("after-drop", target("dropping", "gpt-x"), target("openai-main", "gpt-4o-mini"));
         alias("only-429", target("limited", "gpt-x"));
         alias("budgeted", target("openai-main", "pricey-model"));
+        alias("embedder", target("openai-main", "text-embedding-3-small"));
+        alias("drops", target("openai-main", "drops-mid-stream"), target("broken", "never-reached"));
         ok(admin.put("/api/v1/gateway/prices", Map.of("model", "pricey-model", "input", 1000, "output", 1000)));
     }
 
@@ -129,6 +131,23 @@ class GatewaySdkTest {
 
     private static Answer openAiAnswer(Received r) {
         String model = field(r.body(), "model");
+        if (r.target().equals("/v1/responses")) {
+            return new Events(List.of(
+                    FakeProvider.sse("response.created", "{\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\","
+                            + "\"status\":\"in_progress\"}}"),
+                    FakeProvider.sse("response.output_text.delta", "{\"type\":\"response.output_text.delta\","
+                            + "\"delta\":\"Hi\"}"),
+                    FakeProvider.sse("response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":"
+                            + "\"resp_1\",\"status\":\"completed\",\"usage\":{\"input_tokens\":31,\"output_tokens\":2,"
+                            + "\"input_tokens_details\":{\"cached_tokens\":8},\"total_tokens\":33}}}")), 10, -1);
+        }
+        if (r.target().equals("/v1/embeddings")) {
+            return json("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":"
+                    + "[0.25,-0.5]}],\"model\":\"" + model + "\",\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}");
+        }
+        if (model.equals("drops-mid-stream")) {
+            return new Events(openAiChatStream(model, List.of("partial", "answer"), 5, 2), 10, 2);
+        }
         if (r.body().contains("\"stream\":true")) {
             return new Events(openAiChatStream(model, List.of("Hello", " from", " the", " stream"), 11, 4), 120, -1);
         }
@@ -140,6 +159,9 @@ class GatewaySdkTest {
 
     private static Answer anthropicAnswer(Received r) {
         String model = field(r.body(), "model");
+        if (r.target().equals("/v1/messages/count_tokens")) {
+            return json("{\"input_tokens\":42}");
+        }
         if (r.body().contains("\"stream\":true")) {
             return new Events(anthropicStream(model, List.of("Hi", " from", " Claude"), 25, 9), 50, -1);
         }
@@ -305,7 +327,69 @@ class GatewaySdkTest {
         assertThat(openai.received().get(before).body()).isEqualTo(body.replace("\"gpt-fast\"", "\"gpt-4o-mini\""));
     }
 
+    @Test
+    void theResponsesApiStreamsAndItsCompletedEventIsMetered() throws Exception {
+        String key = key(Map.of("name", "responses"));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(roost.url()
+                        + "/v1/responses")).header("authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-fast\",\"input\":\"hi\",\"stream\":true}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+        assertThat(r.body()).contains("event: response.output_text.delta").contains("response.completed");
+        JsonNode row = usageRows("responses").get(0);
+        assertThat(row.path("inputTokens").asLong()).isEqualTo(31);
+        assertThat(row.path("cachedTokens").asLong()).isEqualTo(8);
+        assertThat(row.path("outputTokens").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void embeddingsPassThroughAndAreMetered() throws Exception {
+        String key = key(Map.of("name", "embeddings"));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(roost.url()
+                        + "/v1/embeddings")).header("authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"embedder\",\"input\":\"hi\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("[0.25,-0.5]");
+        assertThat(usageRows("embeddings").get(0).path("inputTokens").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void anUpstreamThatDropsMidStreamEndsTheAnswerAndIsRecorded() throws Exception {
+        String key = key(Map.of("name", "dropped"));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(roost.url()
+                        + "/v1/chat/completions")).header("authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"drops\",\"stream\":true}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("the first bytes were already relayed: no fallback after that").isEqualTo(200);
+        assertThat(r.body()).contains("chat.completion.chunk").doesNotContain("[DONE]");
+        assertThat(usageRows("dropped").get(0).path("group").path("status").asString()).isEqualTo("200");
+    }
+
+    @Test
+    void metricsCountTokensFallbacksAndErrors() {
+        String key = key(Map.of());
+        openAi(key).chat().completions().create(chat("after-500"));
+        catchThrowableOfType(OpenAIServiceException.class, () -> openAi("roost_vk_nope").chat().completions()
+                .create(chat("gpt-fast")));
+        String metrics = admin.get("/metrics").body();
+        assertThat(metrics).contains("roost_gateway_fallbacks_total{from=\"broken\"}")
+                .contains("roost_gateway_tokens_total{kind=\"input\",provider=\"openai-main\"}")
+                .contains("roost_gateway_errors_total{code=\"GATEWAY_KEY_INVALID\"}")
+                .contains("roost_gateway_upstream_seconds_count{endpoint=\"/v1/chat/completions\",provider=\"openai-main\"")
+                .contains("roost_gateway_added_ms{quantile=\"0.5\"");
+    }
+
     // --- Anthropic SDK
+
+    @Test
+    void anthropicSdkCountsTokens() {
+        String key = key(Map.of());
+        long tokens = claude(key).messages().countTokens(com.anthropic.models.messages.MessageCountTokensParams.builder()
+                .model("claude").addUserMessage("count me").build()).inputTokens();
+        assertThat(tokens).isEqualTo(42);
+    }
 
     @Test
     void anthropicSdkCompletesAndForwardsVersionAndBetaHeaders() {
