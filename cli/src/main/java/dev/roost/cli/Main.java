@@ -90,6 +90,13 @@ public final class Main implements Runnable {
         root.addSubcommand(new RunCommand(connection));
         root.addSubcommand(new TaskCommand(connection));
         root.addSubcommand(new AuditCommand(connection));
+        root.addSubcommand(new GatewayCommands.Key(connection));
+        root.addSubcommand(new GatewayCommands.ProviderCommand(connection));
+        CommandLine model = new CommandLine(new GatewayCommands.ModelCommand());
+        model.addSubcommand(new GatewayCommands.Alias(connection));
+        root.addSubcommand(model);
+        root.addSubcommand(new GatewayCommands.Usage(connection));
+        root.addSubcommand(new GatewayCommands.PriceCommand(connection));
         root.addSubcommand(new SchemaCommand(connection));
         root.addSubcommand(new CompletionCommand(connection));
         root.addSubcommand(new CommandLine.HelpCommand());

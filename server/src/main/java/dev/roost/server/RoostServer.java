@@ -98,6 +98,7 @@ public final class RoostServer implements AutoCloseable {
     private NodeHeartbeatWatcher nodeWatcher;
     private JobQueue jobQueue;
     private LeaseReaper leaseReaper;
+    private dev.roost.gateway.ModelGateway modelGateway;
 
     private RoostServer(RoostConfig config, Clock clock, Runtime givenRuntime) {
         this.config = requireNonNull(config, "config is null");
@@ -214,6 +215,12 @@ public final class RoostServer implements AutoCloseable {
         closeables.add(workSignal);
         routes.addAll(new TaskRoutes(database, workSignal, config.tasks(), Duration.ofSeconds(15)).routes());
         routes.addAll(new NodeJobRoutes(database, jobQueue, workSignal, config.tasks()).routes());
+        dev.roost.gateway.ModelGateway modelGateway = new dev.roost.gateway.ModelGateway(database, secrets, config.gateway(),
+                meters, clock);
+        closeables.add(modelGateway); // closed after the HTTP server stops: it writes the usage still queued
+        this.modelGateway = modelGateway;
+        routes.addAll(new dev.roost.server.gateway.GatewayAdminRoutes(secrets, modelGateway).routes());
+        routes.addAll(new dev.roost.server.gateway.GatewayRoutes(modelGateway).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
         http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),
@@ -298,6 +305,11 @@ public final class RoostServer implements AutoCloseable {
     /** The duty that takes back expired task leases (tests run a pass by hand). */
     public LeaseReaper leaseReaper() {
         return leaseReaper;
+    }
+
+    /** The model gateway's data plane (tests flush its usage records). */
+    public dev.roost.gateway.ModelGateway modelGateway() {
+        return modelGateway;
     }
 
     public HttpApi http() {

@@ -56,6 +56,17 @@ public enum ErrorCode {
     INFERENCE_UNAVAILABLE(503, "No model gateway is available for prompt tasks"),
     /** A node cannot jail jobs (no usable bubblewrap or cgroups), so it runs none. */
     SANDBOX_UNAVAILABLE(409, "No usable sandbox on this node"),
+    // Model gateway (answered in the wire format of the endpoint called)
+    /** No virtual key was sent, or it is not one Roost issued. */
+    GATEWAY_KEY_INVALID(401, "The virtual key is not valid"),
+    GATEWAY_KEY_REVOKED(401, "The virtual key was revoked"),
+    GATEWAY_KEY_EXPIRED(401, "The virtual key has expired"),
+    MODEL_NOT_ALLOWED(403, "The virtual key may not use this model"),
+    BUDGET_EXCEEDED(402, "The virtual key's budget is spent"),
+    /** No provider this workspace can use serves the model in the format the client speaks. */
+    MODEL_NOT_ROUTABLE(404, "No provider serves this model"),
+    UPSTREAM_UNAVAILABLE(502, "No provider could answer"),
+    UPSTREAM_TIMEOUT(504, "The provider did not answer in time"),
 
     // Server side
     UNAVAILABLE(503, "The service is not ready"),

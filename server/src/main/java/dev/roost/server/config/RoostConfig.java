@@ -40,7 +40,8 @@ public record RoostConfig(
         DockerSettings docker,
         WebhookSettings webhooks,
         NodeSettings nodes,
-        TaskSettings tasks) {
+        TaskSettings tasks,
+        dev.roost.gateway.GatewaySettings gateway) {
 
     public static final int DEFAULT_PORT = 7070;
 
@@ -66,6 +67,7 @@ public record RoostConfig(
         requireNonNull(webhooks, "webhooks is null");
         requireNonNull(nodes, "nodes is null");
         requireNonNull(tasks, "tasks is null");
+        requireNonNull(gateway, "gateway is null");
         if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
             throw new IllegalArgumentException("the reconcile interval must be positive");
         }
@@ -108,7 +110,21 @@ public record RoostConfig(
                         parseInt(env, "ROOST_WEBHOOK_MAX_BODY_BYTES", WebhookSettings.DEFAULTS.maxBodyBytes()),
                         parseDuration(env, "ROOST_WEBHOOK_TIMEOUT", WebhookSettings.DEFAULTS.timeout())),
                 NodeSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)),
-                TaskSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)));
+                TaskSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)),
+                gatewaySettings(env));
+    }
+
+    private static dev.roost.gateway.GatewaySettings gatewaySettings(Map<String, String> env) {
+        dev.roost.gateway.GatewaySettings d = dev.roost.gateway.GatewaySettings.DEFAULTS;
+        return new dev.roost.gateway.GatewaySettings(
+                parseDuration(env, "ROOST_GATEWAY_CONNECT_TIMEOUT", d.connectTimeout()),
+                parseDuration(env, "ROOST_GATEWAY_GENERATION_TIMEOUT", d.generationTimeout()),
+                parseDuration(env, "ROOST_GATEWAY_QUICK_TIMEOUT", d.quickTimeout()),
+                parseInt(env, "ROOST_GATEWAY_RETRIES", d.retriesPerTarget()),
+                parseInt(env, "ROOST_GATEWAY_BREAKER_FAILURES", d.breakerFailures()),
+                parseDuration(env, "ROOST_GATEWAY_BREAKER_OPEN_FOR", d.breakerOpenFor()),
+                parseDuration(env, "ROOST_GATEWAY_USAGE_FLUSH_INTERVAL", d.usageFlushInterval()),
+                parseDuration(env, "ROOST_GATEWAY_CACHE_TTL", d.cacheTtl()));
     }
 
     public RoostConfig withHome(Path value) {
@@ -194,6 +210,11 @@ public record RoostConfig(
         return with(d -> d.tasks = value);
     }
 
+    /** Model gateway timeouts, retries, circuit breaker, usage writing. */
+    public RoostConfig withGateway(dev.roost.gateway.GatewaySettings value) {
+        return with(d -> d.gateway = value);
+    }
+
     /** A copy with some settings changed; the compact constructor checks the result. */
     private RoostConfig with(java.util.function.Consumer<Draft> change) {
         Draft d = new Draft(this);
@@ -202,7 +223,7 @@ public record RoostConfig(
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
                 d.masterKeyFile, d.runtime, d.reconcileInterval, d.reconcilerEnabled, d.docker, d.webhooks, d.nodes,
-                d.tasks);
+                d.tasks, d.gateway);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -230,6 +251,7 @@ public record RoostConfig(
         WebhookSettings webhooks;
         NodeSettings nodes;
         TaskSettings tasks;
+        dev.roost.gateway.GatewaySettings gateway;
 
         Draft(RoostConfig c) {
             home = c.home;
@@ -255,6 +277,7 @@ public record RoostConfig(
             webhooks = c.webhooks;
             nodes = c.nodes;
             tasks = c.tasks;
+            gateway = c.gateway;
         }
     }
 

@@ -20,6 +20,14 @@ public sealed interface Access {
     record SenderSignature() implements Access {
     }
 
+    /**
+     * The model gateway's data plane: no Roost sign-in; the handler admits only calls carrying a
+     * virtual key (as a Bearer token, {@code x-api-key} or {@code x-goog-api-key}) and answers
+     * others 401 in the provider's wire format.
+     */
+    record GatewayKey() implements Access {
+    }
+
     /** Any signed-in user or API token. */
     record Authenticated() implements Access {
     }
@@ -52,6 +60,7 @@ public sealed interface Access {
 
     Access PUBLIC = new Public();
     Access SENDER_SIGNATURE = new SenderSignature();
+    Access GATEWAY_KEY = new GatewayKey();
     Access AUTHENTICATED = new Authenticated();
     Access SERVER_ADMIN = new ServerAdmin();
     Access NODE = new NodeCaller();
@@ -66,6 +75,7 @@ public sealed interface Access {
         return switch (this) {
             case Public p -> "public";
             case SenderSignature s -> "public, but only calls signed by the sender with the instance's signing secret";
+            case GatewayKey g -> "a model gateway virtual key (Bearer, x-api-key or x-goog-api-key)";
             case Authenticated a -> "any authenticated user";
             case ServerAdmin s -> "server admin";
             case NodeCaller n -> "a joined node (node JWT only; user credentials are refused)";

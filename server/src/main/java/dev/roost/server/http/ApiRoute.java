@@ -41,7 +41,7 @@ public record ApiRoute(
      * to an instance and must not hold a transaction while it answers.
      */
     public boolean mutating() {
-        if (access instanceof Access.SenderSignature) {
+        if (access instanceof Access.SenderSignature || access instanceof Access.GatewayKey) {
             return false;
         }
         return method == HandlerType.POST || method == HandlerType.PUT || method == HandlerType.PATCH

@@ -170,8 +170,8 @@ public final class HttpApi {
     }
 
     private Principal authenticate(ApiRoute route, Context ctx, LazySession reads) {
-        if (route.access() instanceof Access.SenderSignature) {
-            return null; // an outside sender's Authorization header is its own business, not a Roost credential
+        if (route.access() instanceof Access.SenderSignature || route.access() instanceof Access.GatewayKey) {
+            return null; // an outside sender's Authorization header (or a virtual key) is not a Roost sign-in
         }
         try {
             return authenticator.authenticate(ctx.header("Authorization"), reads).orElse(null);
@@ -190,7 +190,7 @@ public final class HttpApi {
 
     private Resolved authorize(ApiRoute route, Context ctx, Principal principal, LazySession reads) {
         Access rule = route.access();
-        if (rule instanceof Access.Public || rule instanceof Access.SenderSignature) {
+        if (rule instanceof Access.Public || rule instanceof Access.SenderSignature || rule instanceof Access.GatewayKey) {
             return NONE;
         }
         if (principal == null) {
@@ -209,6 +209,7 @@ public final class HttpApi {
                 yield NONE;
             }
             case Access.SenderSignature s -> NONE;
+            case Access.GatewayKey g -> NONE;
             case Access.Authenticated a -> {
                 if (principal.method() == Principal.Method.METRICS_TOKEN) {
                     throw RoostException.forbidden("The metrics token can only read /metrics.");

@@ -52,7 +52,8 @@ public final class OpenApiDocument {
         op.put("operationId", operationId(route));
         op.put("tags", List.of(tag(route.path())));
         op.put("x-roost-access", route.access().describe());
-        if (!(route.access() instanceof Access.Public) && !(route.access() instanceof Access.SenderSignature)) {
+        if (!(route.access() instanceof Access.Public) && !(route.access() instanceof Access.SenderSignature)
+                && !(route.access() instanceof Access.GatewayKey)) {
             op.put("security", List.of(Map.of("bearer", List.of())));
         }
         List<Map<String, Object>> parameters = new java.util.ArrayList<>();

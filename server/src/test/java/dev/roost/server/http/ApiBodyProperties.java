@@ -83,7 +83,8 @@ class ApiBodyProperties {
         Map<String, Long> before = StateSnapshot.take(roost.server().database());
         String path = attempt.route().path().replace("{ws}", "acme").replace("{name}", "hello")
                 .replace("{username}", "someone").replace("{plan}", "team").replace("{tag}", "stable")
-                .replace("{action}", "restart").replace("{id}", "00000000-0000-0000-0000-000000000000");
+                .replace("{action}", "restart").replace("{id}", "00000000-0000-0000-0000-000000000000")
+                .replace("{alias}", "fixture-alias");
         Response r = admin.send(attempt.route().method().name(), path, attempt.body(), attempt.contentType(), Map.of());
         assertThat(r.status()).as("%s -> %s", attempt, r.body()).isLessThan(500);
         Statistics.collect(r.status() < 400 ? "2xx" : r.code());

@@ -40,7 +40,7 @@ class RouteAuthorizationTest {
     enum Caller { ANONYMOUS, VIEWER, OPERATOR, ADMIN, OWNER, OTHER_OWNER, SERVER_ADMIN, NODE }
 
     /** Who may call a route, as this test expects it. */
-    sealed interface Rule permits Anyone, SignedIn, ServerAdmin, Member, SignedBySender, NodeOnly {
+    sealed interface Rule permits Anyone, SignedIn, ServerAdmin, Member, SignedBySender, NodeOnly, VirtualKeyOnly {
     }
 
     record Anyone() implements Rule {
@@ -63,6 +63,14 @@ class RouteAuthorizationTest {
     record SignedBySender() implements Rule {
     }
 
+    /**
+     * The model gateway's data plane: only a virtual key gets in. No caller here holds one, so
+     * every caller, signed in to Roost or not, must get 401 GATEWAY_KEY_INVALID: a Roost access
+     * token is not a virtual key.
+     */
+    record VirtualKeyOnly() implements Rule {
+    }
+
     /** A joined node with its node JWT, and nobody else: users, whatever their role, get 403. */
     record NodeOnly() implements Rule {
     }
@@ -75,6 +83,7 @@ class RouteAuthorizationTest {
     private static final Rule OPERATOR = new Member(Role.OPERATOR);
     private static final Rule ADMIN = new Member(Role.ADMIN);
     private static final Rule SIGNED_BY_SENDER = new SignedBySender();
+    private static final Rule VIRTUAL_KEY = new VirtualKeyOnly();
 
     private static final String I = "/api/v1/workspaces/{ws}/instances";
     private static final String S = "/api/v1/workspaces/{ws}/secrets";
@@ -182,6 +191,32 @@ class RouteAuthorizationTest {
         EXPECTED.put("PUT " + S + "/{name}", OPERATOR);
         EXPECTED.put("DELETE " + S + "/{name}", ADMIN);
         EXPECTED.put("POST " + S + "/{name}/verify", OPERATOR);
+
+        String ws = "/api/v1/workspaces/{ws}";
+        EXPECTED.put("POST " + ws + "/keys", ADMIN);
+        EXPECTED.put("GET " + ws + "/keys", VIEWER);
+        EXPECTED.put("DELETE " + ws + "/keys/{id}", ADMIN);
+        EXPECTED.put("POST " + ws + "/providers", ADMIN);
+        EXPECTED.put("GET " + ws + "/providers", VIEWER);
+        EXPECTED.put("DELETE " + ws + "/providers/{name}", ADMIN);
+        EXPECTED.put("PUT " + ws + "/models/{alias}", ADMIN);
+        EXPECTED.put("GET " + ws + "/models", VIEWER);
+        EXPECTED.put("DELETE " + ws + "/models/{alias}", ADMIN);
+        EXPECTED.put("GET " + ws + "/usage", VIEWER);
+        EXPECTED.put("POST /api/v1/gateway/providers", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/gateway/providers", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/gateway/providers/{name}", SERVER_ADMIN);
+        EXPECTED.put("PUT /api/v1/gateway/models/{alias}", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/gateway/models", SERVER_ADMIN);
+        EXPECTED.put("DELETE /api/v1/gateway/models/{alias}", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/gateway/prices", SERVER_ADMIN);
+        EXPECTED.put("PUT /api/v1/gateway/prices", SERVER_ADMIN);
+        EXPECTED.put("POST /v1/chat/completions", VIRTUAL_KEY);
+        EXPECTED.put("POST /v1/responses", VIRTUAL_KEY);
+        EXPECTED.put("POST /v1/embeddings", VIRTUAL_KEY);
+        EXPECTED.put("GET /v1/models", VIRTUAL_KEY);
+        EXPECTED.put("POST /v1/messages", VIRTUAL_KEY);
+        EXPECTED.put("POST /v1/messages/count_tokens", VIRTUAL_KEY);
     }
 
     private static TestRoost roost;
@@ -224,6 +259,7 @@ class RouteAuthorizationTest {
             Rule declared = switch (route.access()) {
                 case Access.Public p -> ANYONE;
                 case Access.SenderSignature p -> SIGNED_BY_SENDER;
+                case Access.GatewayKey g -> VIRTUAL_KEY;
                 case Access.Authenticated a -> SIGNED_IN;
                 case Access.ServerAdmin s -> SERVER_ADMIN;
                 case Access.NodeCaller n -> NODE_ONLY;
@@ -259,6 +295,7 @@ class RouteAuthorizationTest {
         return switch (rule) {
             case Anyone a -> true;
             case SignedBySender a -> true;
+            case VirtualKeyOnly v -> true;
             case SignedIn s -> caller != Caller.ANONYMOUS && caller != Caller.NODE;
             case ServerAdmin s -> caller == Caller.SERVER_ADMIN;
             case NodeOnly n -> caller == Caller.NODE;
@@ -290,6 +327,8 @@ class RouteAuthorizationTest {
                 .replace("{version}", "1")
                 .replace("{tag}", "stable")
                 .replace("{action}", "restart")
+                .replace("{alias}", "fixture-alias")
+                .replace("/providers/{name}", "/providers/fixture-provider")
                 .replace("{instance}", "hook")
                 .replace("<path>", "incoming");
         byte[] body = method.equals("GET") || method.equals("DELETE") ? null : "{}".getBytes();
@@ -308,6 +347,10 @@ class RouteAuthorizationTest {
         if (rule instanceof SignedBySender) {
             return r.status() == 401 && "WEBHOOK_SIGNATURE_INVALID".equals(r.code()) ? null
                     : "should be 401 WEBHOOK_SIGNATURE_INVALID, whoever signed in to Roost";
+        }
+        if (rule instanceof VirtualKeyOnly) {
+            return r.status() == 401 && "GATEWAY_KEY_INVALID".equals(r.gatewayCode()) ? null
+                    : "should be 401 GATEWAY_KEY_INVALID: only a virtual key opens the model gateway";
         }
         boolean workspaceHidden = r.status() == 404 && String.valueOf(r.body()).contains("Workspace acme");
         if (allowed(rule, caller)) {

@@ -36,6 +36,16 @@ public final class ApiClient {
                     .flatMap(e -> e.getValue().stream()).findFirst();
         }
 
+        /** The model gateway's error code (in {@code error.code}, either wire format), or null. */
+        public String gatewayCode() {
+            try {
+                JsonNode code = json().path("error").path("code");
+                return code.isString() ? code.asString() : null;
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+
         /** The problem document's code, or null when the body is not a problem. */
         public String code() {
             try {

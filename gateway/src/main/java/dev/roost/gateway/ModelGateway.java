@@ -1,0 +1,655 @@
+package dev.roost.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.roost.core.error.ErrorCode;
+import dev.roost.store.Database;
+import dev.roost.store.secrets.SecretStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The model gateway's data plane. For each request: check the virtual key (revoked, expired,
+ * model allowlist, rate limits, budget), pick the targets (a model alias's list, else the first
+ * provider speaking the client's format), send the client's bytes upstream (only the model name
+ * spliced when the alias maps to another), retry and fall back to the next target on 429, 5xx,
+ * timeouts and connection errors until the first byte goes to the client, then relay the answer
+ * chunk by chunk. Every request with a valid key is metered off the request path.
+ *
+ * <p>Thread-safe: one instance serves every request thread.
+ */
+public final class ModelGateway implements ConfigChanges, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ModelGateway.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The most of an upstream error body kept to relay when every target failed. */
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+    /** Non-streamed answers are parsed for usage up to this size; larger ones are relayed unmetered. */
+    private static final int MAX_METERED_BODY = 16 * 1024 * 1024;
+    public static final String ADDED_TIME_HEADER = "x-roost-gateway-ms";
+
+    private final GatewaySettings settings;
+    private final Clock clock;
+    private final GatewayDirectory directory;
+    private final KeyLimits limits = new KeyLimits();
+    private final SpendTracker spend;
+    private final GatewayMetrics metrics;
+    private final UsageRecorder usage;
+    private final HttpClient plainClient;
+    private final HttpClient tlsClient;
+    private final ConcurrentHashMap<UUID, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+
+    public ModelGateway(Database database, SecretStore secrets, GatewaySettings settings, MeterRegistry meters, Clock clock) {
+        requireNonNull(database, "database is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.directory = new GatewayDirectory(database, secrets, settings.cacheTtl());
+        this.spend = new SpendTracker(database);
+        this.metrics = new GatewayMetrics(requireNonNull(meters, "meters is null"));
+        this.usage = new UsageRecorder(database, settings.usageFlushInterval(), metrics);
+        // Plain HTTP (local models, tests) speaks HTTP/1.1 with keep-alive; TLS negotiates HTTP/2 where offered.
+        this.plainClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.connectTimeout()).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.tlsClient = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.usage.start();
+    }
+
+    // --- configuration changes from the management API
+
+    @Override
+    public void keyRevoked(UUID keyId) {
+        directory.keyRevoked(keyId);
+    }
+
+    @Override
+    public void routingChanged() {
+        directory.routingChanged();
+    }
+
+    @Override
+    public void pricesChanged() {
+        directory.pricesChanged();
+    }
+
+    /** Writes every usage record gathered so far (tests). */
+    public void flushUsage() {
+        usage.flush();
+    }
+
+    /** Stops metering after writing every record still queued. */
+    @Override
+    public void close() {
+        usage.close();
+    }
+
+    // --- the request path
+
+    public GatewayResponse handle(GatewayRequest request) {
+        Endpoint endpoint = request.endpoint();
+        VirtualKey key;
+        try {
+            key = authenticate(request);
+        } catch (GatewayError e) {
+            metrics.error(e.code().name());
+            return error(endpoint, e, request.arrivedNanos(), () -> {
+            });
+        }
+        Meter meter = new Meter(request, key);
+        try {
+            if (endpoint == Endpoint.MODELS) {
+                return models(request, key, meter);
+            }
+            return forward(request, key, meter);
+        } catch (GatewayError e) {
+            metrics.error(e.code().name());
+            meter.status = e.code().httpStatus();
+            meter.errorCode = e.code().name();
+            return error(endpoint, e, request.arrivedNanos(), meter::finish);
+        }
+    }
+
+    private VirtualKey authenticate(GatewayRequest request) {
+        String presented = presentedKey(request);
+        if (presented == null) {
+            throw new GatewayError(ErrorCode.GATEWAY_KEY_INVALID, "Send a Roost virtual key as 'Authorization: Bearer KEY', "
+                    + "'x-api-key: KEY' or 'x-goog-api-key: KEY' (create one with 'roost key create').");
+        }
+        Optional<VirtualKey> found = presented.startsWith(VirtualKeyTokens.PREFIX) && presented.length() < 200
+                ? directory.key(VirtualKeyTokens.hash(presented)) : Optional.empty();
+        if (found.isEmpty()) {
+            throw new GatewayError(ErrorCode.GATEWAY_KEY_INVALID, "This is not a Roost virtual key. Create one with 'roost key "
+                    + "create' and send it as the API key.");
+        }
+        VirtualKey key = found.get();
+        if (key.revoked() || directory.revokedHere(key.id())) {
+            throw new GatewayError(ErrorCode.GATEWAY_KEY_REVOKED, "Virtual key " + key.prefix() + "… was revoked. Ask a "
+                    + "workspace admin for a new one.");
+        }
+        if (key.expiredAt(clock.instant())) {
+            throw new GatewayError(ErrorCode.GATEWAY_KEY_EXPIRED, "Virtual key " + key.prefix() + "… expired at "
+                    + key.expiresAt() + ". Ask a workspace admin for a new one.");
+        }
+        return key;
+    }
+
+    private static String presentedKey(GatewayRequest request) {
+        String authorization = request.header("authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String value = authorization.substring(7).strip();
+            if (!value.isEmpty()) {
+                return value;
+            }
+        }
+        for (String header : new String[] {"x-api-key", "x-goog-api-key"}) {
+            String value = request.header(header);
+            if (value != null && !value.isBlank()) {
+                return value.strip();
+            }
+        }
+        return null;
+    }
+
+    private GatewayResponse models(GatewayRequest request, VirtualKey key, Meter meter) {
+        GatewayDirectory.Routing routing = directory.routing(key.workspaceId());
+        List<String> names = new ArrayList<>();
+        routing.aliases().keySet().stream().filter(key::allows).forEach(names::add);
+        key.models().stream().filter(m -> !names.contains(m)).forEach(names::add);
+        boolean anthropic = request.header("anthropic-version") != null;
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode data = body.putArray("data");
+        for (String name : names) {
+            ObjectNode m = data.addObject();
+            if (anthropic) {
+                m.put("type", "model").put("id", name).put("display_name", name).put("created_at", "1970-01-01T00:00:00Z");
+            } else {
+                m.put("id", name).put("object", "model").put("created", 0).put("owned_by", "roost");
+            }
+        }
+        if (anthropic) {
+            body.put("has_more", false);
+            body.put("first_id", names.isEmpty() ? null : names.get(0));
+            body.put("last_id", names.isEmpty() ? null : names.get(names.size() - 1));
+        } else {
+            body.put("object", "list");
+        }
+        meter.status = 200;
+        meter.model = "*";
+        return GatewayResponse.bytes(200, Map.of(ADDED_TIME_HEADER, millis(System.nanoTime() - request.arrivedNanos())),
+                "application/json", JSON.writeValueAsBytes(body), meter::finish);
+    }
+
+    private GatewayResponse forward(GatewayRequest request, VirtualKey key, Meter meter) {
+        Endpoint endpoint = request.endpoint();
+        RequestFields fields;
+        try {
+            fields = RequestFields.read(request.body());
+        } catch (IllegalArgumentException e) {
+            throw new GatewayError(ErrorCode.MALFORMED_BODY, "The request body must be a JSON object: " + e.getMessage() + ".");
+        }
+        if (fields.model() == null || fields.model().isBlank()) {
+            throw new GatewayError(ErrorCode.VALIDATION_FAILED, "The request needs a \"model\" (a string).");
+        }
+        String model = fields.model();
+        meter.model = model;
+        meter.streamed = fields.stream();
+        if (!key.allows(model)) {
+            throw new GatewayError(ErrorCode.MODEL_NOT_ALLOWED, "Virtual key " + key.prefix() + "… may not use model " + model
+                    + "; it may use " + String.join(", ", key.models()) + ".");
+        }
+        long wait = limits.admit(key);
+        if (wait > 0) {
+            long seconds = Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
+            throw new GatewayError(ErrorCode.RATE_LIMITED, "Virtual key " + key.prefix() + "… is over its rate limit ("
+                    + (key.rpm() == null ? "" : key.rpm() + " requests") + (key.rpm() != null && key.tpm() != null ? ", " : "")
+                    + (key.tpm() == null ? "" : key.tpm() + " tokens") + " per minute). Retry after " + seconds + " s.",
+                    Map.of("retry-after", Long.toString(seconds)));
+        }
+        if (key.budget() != null) {
+            long spent = spend.spent(key, clock.instant());
+            if (spent >= key.budget().micros()) {
+                throw new GatewayError(ErrorCode.BUDGET_EXCEEDED, "Virtual key " + key.prefix() + "… has spent its budget of "
+                        + key.budget() + " (" + Money.usd(spent) + " USD so far this period).");
+            }
+        }
+        List<Candidate> plan = plan(directory.routing(key.workspaceId()), model, endpoint);
+        return attempt(request, fields, plan, meter);
+    }
+
+    /** A provider and the model name to ask it for. */
+    private record Candidate(GatewayDirectory.Upstream upstream, String model) {
+    }
+
+    private static List<Candidate> plan(GatewayDirectory.Routing routing, String model, Endpoint endpoint) {
+        ModelAlias alias = routing.aliases().get(model);
+        List<Candidate> plan = new ArrayList<>();
+        if (alias != null) {
+            List<ModelAlias.Target> targets = weightedOrder(alias.targets());
+            List<String> skipped = new ArrayList<>();
+            for (ModelAlias.Target t : targets) {
+                GatewayDirectory.Upstream u = routing.byName().get(t.provider());
+                if (u != null && u.provider().kind().format() == endpoint.format()) {
+                    plan.add(new Candidate(u, t.model()));
+                } else {
+                    skipped.add(t.provider() + (u == null ? " (gone)" : " (speaks " + u.provider().kind().format().name()
+                            .toLowerCase(Locale.ROOT) + ")"));
+                }
+            }
+            if (plan.isEmpty()) {
+                throw new GatewayError(ErrorCode.MODEL_NOT_ROUTABLE, "Model alias " + model + " has no target that speaks the "
+                        + endpoint.format().name().toLowerCase(Locale.ROOT) + " format this endpoint uses (targets: "
+                        + String.join(", ", skipped) + "). Translation between formats is not available yet.");
+            }
+            return plan;
+        }
+        for (GatewayDirectory.Upstream u : routing.upstreams()) {
+            if (u.provider().kind().format() == endpoint.format()) {
+                plan.add(new Candidate(u, model));
+                return plan;
+            }
+        }
+        throw new GatewayError(ErrorCode.MODEL_NOT_ROUTABLE, "No model alias is named " + model + " and no provider this "
+                + "workspace can use speaks the " + endpoint.format().name().toLowerCase(Locale.ROOT) + " format. Add one with "
+                + "'roost provider add', or map the model with 'roost model alias set'.");
+    }
+
+    /** Without weights, the alias's order; with weights, the first target drawn by weight, then the rest in order. */
+    static List<ModelAlias.Target> weightedOrder(List<ModelAlias.Target> targets) {
+        int total = 0;
+        for (ModelAlias.Target t : targets) {
+            total += t.weight() == null ? 0 : t.weight();
+        }
+        if (total <= 0) {
+            return targets;
+        }
+        int draw = ThreadLocalRandom.current().nextInt(total);
+        int first = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            int w = targets.get(i).weight() == null ? 0 : targets.get(i).weight();
+            if (draw < w) {
+                first = i;
+                break;
+            }
+            draw -= w;
+        }
+        if (first == 0) {
+            return targets;
+        }
+        List<ModelAlias.Target> ordered = new ArrayList<>(targets.size());
+        ordered.add(targets.get(first));
+        for (int i = 0; i < targets.size(); i++) {
+            if (i != first) {
+                ordered.add(targets.get(i));
+            }
+        }
+        return ordered;
+    }
+
+    /** Why one attempt did not produce an answer to relay. */
+    private record Failure(String provider, String reason, boolean timeout, int status, HttpHeaders headers, byte[] body) {
+    }
+
+    private GatewayResponse attempt(GatewayRequest request, RequestFields fields, List<Candidate> plan, Meter meter) {
+        Endpoint endpoint = request.endpoint();
+        Failure last = null;
+        List<String> reasons = new ArrayList<>();
+        for (int i = 0; i < plan.size(); i++) {
+            Candidate candidate = plan.get(i);
+            Provider provider = candidate.upstream().provider();
+            CircuitBreaker breaker = breakers.computeIfAbsent(provider.id(),
+                    id -> new CircuitBreaker(settings.breakerFailures(), settings.breakerOpenFor().toNanos()));
+            meter.provider = provider.name();
+            meter.upstreamModel = candidate.model();
+            for (int retry = 0; retry <= settings.retriesPerTarget(); retry++) {
+                if (!breaker.allows(System.nanoTime())) {
+                    last = new Failure(provider.name(), "circuit open after repeated failures", false, 0, null, null);
+                    break;
+                }
+                if (retry > 0) {
+                    pause(25L << (retry - 1));
+                }
+                meter.attempts++;
+                Object outcome = send(request, fields, candidate, meter);
+                if (outcome instanceof HttpResponse<?> response) {
+                    breaker.succeeded();
+                    @SuppressWarnings("unchecked")
+                    HttpResponse<InputStream> answer = (HttpResponse<InputStream>) response;
+                    return relay(request, answer, meter);
+                }
+                Failure failure = (Failure) outcome;
+                breaker.failed(System.nanoTime());
+                last = failure;
+                if (failure.status() == 429 || candidate.upstream().key() == null && failure.status() == 0
+                        && failure.reason().startsWith("its key")) {
+                    break; // a rate-limited or misconfigured upstream is not asked again at once: the next target is
+                }
+            }
+            reasons.add(last.provider() + ": " + last.reason());
+            if (i < plan.size() - 1) {
+                metrics.fallback(provider.name());
+                log.info("Gateway: {} failed for model {} ({}); falling back to {}", provider.name(), meter.model,
+                        last.reason(), plan.get(i + 1).upstream().provider().name());
+            }
+        }
+        // Every target failed before anything reached the client.
+        if (last.status() > 0) {
+            meter.status = last.status();
+            meter.errorCode = last.status() == 429 ? "UPSTREAM_RATE_LIMITED" : "UPSTREAM_ERROR";
+            metrics.error(meter.errorCode);
+            Map<String, String> headers = relayedHeaders(last.headers());
+            headers.put(ADDED_TIME_HEADER, millis(meter.addedNanos()));
+            headers.put("x-roost-provider", last.provider());
+            String type = last.headers().firstValue("content-type").orElse("application/json");
+            return GatewayResponse.bytes(last.status(), headers, type, last.body(), meter::finish);
+        }
+        throw new GatewayError(last.timeout() ? ErrorCode.UPSTREAM_TIMEOUT : ErrorCode.UPSTREAM_UNAVAILABLE,
+                "No provider could answer model " + meter.model + ": " + String.join("; ", reasons) + ".");
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Sends one attempt; the response (headers received, body unread) when it can be relayed, else a {@link Failure}. */
+    private Object send(GatewayRequest request, RequestFields fields, Candidate candidate, Meter meter) {
+        Endpoint endpoint = request.endpoint();
+        Provider provider = candidate.upstream().provider();
+        if (provider.keySecret() != null && candidate.upstream().key() == null) {
+            return new Failure(provider.name(), candidate.upstream().keyProblem(), false, 0, null, null);
+        }
+        byte[] body = fields.upstreamBody(request.body(), candidate.model(), endpoint == Endpoint.CHAT_COMPLETIONS);
+        String url = provider.baseUrl() + endpoint.upstreamPath() + (request.query() == null || request.query().isEmpty()
+                ? "" : "?" + request.query());
+        HttpRequest.Builder builder;
+        try {
+            builder = HttpRequest.newBuilder(URI.create(url));
+        } catch (IllegalArgumentException e) {
+            return new Failure(provider.name(), "its base URL is not usable", false, 0, null, null);
+        }
+        builder.timeout(settings.timeoutFor(endpoint)).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("content-type", "application/json");
+        copyHeader(request, builder, "accept");
+        copyHeader(request, builder, "user-agent");
+        String key = candidate.upstream().key();
+        if (provider.kind().format() == ApiFormat.ANTHROPIC) {
+            String version = request.header("anthropic-version");
+            builder.header("anthropic-version", version == null ? "2023-06-01" : version);
+            copyHeader(request, builder, "anthropic-beta");
+            if (key != null) {
+                builder.header("x-api-key", key);
+            }
+        } else {
+            copyHeader(request, builder, "openai-beta");
+            if (key != null) {
+                builder.header("authorization", "Bearer " + key);
+            }
+        }
+        HttpClient client = url.startsWith("https:") ? tlsClient : plainClient;
+        long sent = System.nanoTime();
+        meter.beforeUpstream += sent - meter.attemptStarted;
+        try {
+            HttpResponse<InputStream> response = client.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+            long received = System.nanoTime();
+            meter.headersReceived = received;
+            metrics.upstreamLatency(provider.name(), endpoint, response.statusCode(), received - sent);
+            int status = response.statusCode();
+            if (status == 429 || status >= 500) {
+                byte[] errorBody = readBounded(response.body());
+                meter.attemptStarted = System.nanoTime();
+                return new Failure(provider.name(), "answered " + status, false, status, response.headers(), errorBody);
+            }
+            return response;
+        } catch (HttpTimeoutException e) {
+            meter.attemptStarted = System.nanoTime();
+            metrics.upstreamLatency(provider.name(), endpoint, 0, System.nanoTime() - sent);
+            return new Failure(provider.name(), "no answer within " + settings.timeoutFor(endpoint).toSeconds() + " s", true, 0,
+                    null, null);
+        } catch (IOException e) {
+            meter.attemptStarted = System.nanoTime();
+            return new Failure(provider.name(), "connection failed (" + e.getClass().getSimpleName() + ")", false, 0, null,
+                    null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Failure(provider.name(), "interrupted", false, 0, null, null);
+        }
+    }
+
+    private static void copyHeader(GatewayRequest request, HttpRequest.Builder builder, String name) {
+        String value = request.header(name);
+        if (value != null) {
+            builder.header(name, value);
+        }
+    }
+
+    private static byte[] readBounded(InputStream in) {
+        try (in) {
+            byte[] bytes = in.readNBytes(MAX_ERROR_BODY);
+            return bytes;
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    /** Response headers worth passing on: request ids, rate-limit and processing information, Retry-After. */
+    private static Map<String, String> relayedHeaders(HttpHeaders headers) {
+        Map<String, String> relayed = new LinkedHashMap<>();
+        headers.map().forEach((name, values) -> {
+            String n = name.toLowerCase(Locale.ROOT);
+            if (!values.isEmpty() && (n.equals("retry-after") || n.equals("request-id") || n.equals("x-request-id")
+                    || n.startsWith("x-ratelimit-") || n.startsWith("anthropic-ratelimit-") || n.startsWith("openai-")
+                    || n.equals("retry-after-ms"))) {
+                relayed.put(n.equals("x-request-id") ? "x-upstream-request-id" : n, values.get(0));
+            }
+        });
+        return relayed;
+    }
+
+    private GatewayResponse relay(GatewayRequest request, HttpResponse<InputStream> response, Meter meter) {
+        String type = response.headers().firstValue("content-type").orElse("application/json");
+        boolean stream = type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+        meter.streamed = stream;
+        meter.status = response.statusCode();
+        Map<String, String> headers = relayedHeaders(response.headers());
+        headers.put("x-roost-provider", meter.provider);
+        meter.afterUpstream = System.nanoTime() - meter.headersReceived;
+        headers.put(ADDED_TIME_HEADER, millis(meter.addedNanos()));
+        return new GatewayResponse(response.statusCode(), headers, type, out -> copy(response.body(), out, stream, meter));
+    }
+
+    private void copy(InputStream in, OutputStream out, boolean stream, Meter meter) throws IOException {
+        SseUsageScanner scanner = stream ? new SseUsageScanner() : null;
+        ByteArrayOutputStream whole = stream ? null : new ByteArrayOutputStream(8192);
+        byte[] buffer = new byte[16 * 1024];
+        boolean clientGone = false;
+        try (in) {
+            int n;
+            while (true) {
+                try {
+                    n = in.read(buffer);
+                } catch (IOException e) {
+                    meter.errorCode = "UPSTREAM_DROPPED";
+                    log.info("Gateway: {} dropped the connection mid-answer ({})", meter.provider, e.getClass().getSimpleName());
+                    break;
+                }
+                if (n < 0) {
+                    break;
+                }
+                if (n == 0) {
+                    continue;
+                }
+                if (scanner != null) {
+                    scanner.accept(buffer, 0, n);
+                } else if (whole.size() + n <= MAX_METERED_BODY) {
+                    whole.write(buffer, 0, n);
+                }
+                try {
+                    out.write(buffer, 0, n);
+                    out.flush(); // relay each chunk as it arrives
+                } catch (IOException e) {
+                    clientGone = true;
+                    meter.status = 499;
+                    meter.errorCode = "CLIENT_DISCONNECTED";
+                    throw e; // closing the upstream body (try-with-resources) cancels the upstream request
+                }
+            }
+        } finally {
+            if (scanner != null) {
+                meter.tokens = scanner.tokens();
+            } else if (whole != null && whole.size() > 0 && meter.status < 400) {
+                byte[] bytes = whole.toByteArray();
+                TokenCounts counted = UsageParser.fromJson(bytes, 0, bytes.length);
+                meter.tokens = counted == null ? TokenCounts.NONE : counted;
+            }
+            if (clientGone) {
+                log.info("Gateway: the client went away mid-answer from {}; the upstream request was cancelled", meter.provider);
+            }
+            meter.finish();
+        }
+    }
+
+    private GatewayResponse error(Endpoint endpoint, GatewayError e, long arrived, Runnable whenWritten) {
+        int status = e.code().httpStatus();
+        ObjectNode body = JSON.createObjectNode();
+        if (endpoint.format() == ApiFormat.ANTHROPIC) {
+            body.put("type", "error");
+            ObjectNode error = body.putObject("error");
+            error.put("type", anthropicType(status));
+            error.put("message", e.getMessage());
+            error.put("code", e.code().name());
+        } else {
+            ObjectNode error = body.putObject("error");
+            error.put("message", e.getMessage());
+            error.put("type", openAiType(status));
+            error.putNull("param");
+            error.put("code", e.code().name());
+        }
+        Map<String, String> headers = new LinkedHashMap<>(e.headers());
+        headers.put("x-roost-error-code", e.code().name());
+        headers.put(ADDED_TIME_HEADER, millis(System.nanoTime() - arrived));
+        return GatewayResponse.bytes(status, headers, "application/json", JSON.writeValueAsBytes(body), whenWritten);
+    }
+
+    private static String anthropicType(int status) {
+        return switch (status) {
+            case 400, 413 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 402 -> "billing_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 429 -> "rate_limit_error";
+            case 504 -> "timeout_error";
+            default -> "api_error";
+        };
+    }
+
+    private static String openAiType(int status) {
+        return switch (status) {
+            case 400, 413 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 402 -> "insufficient_quota";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 429 -> "rate_limit_exceeded";
+            default -> "api_error";
+        };
+    }
+
+    static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.3f", nanos / 1_000_000.0);
+    }
+
+    /**
+     * What one request did, filled in as it goes and written as a usage record when its answer
+     * is done. Confined to the request's thread.
+     */
+    private final class Meter {
+        private final GatewayRequest request;
+        private final VirtualKey key;
+        private final Instant at;
+        long attemptStarted;
+        long beforeUpstream;
+        long headersReceived;
+        long afterUpstream;
+        String model = "";
+        String provider;
+        String upstreamModel;
+        boolean streamed;
+        int attempts;
+        int status;
+        String errorCode;
+        TokenCounts tokens = TokenCounts.NONE;
+        private boolean finished;
+
+        Meter(GatewayRequest request, VirtualKey key) {
+            this.request = request;
+            this.key = key;
+            this.at = clock.instant();
+            this.attemptStarted = request.arrivedNanos();
+        }
+
+        long addedNanos() {
+            return beforeUpstream + afterUpstream;
+        }
+
+        void finish() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            long cost = 0;
+            if (upstreamModel != null && tokens.total() > 0) {
+                Price price = directory.prices().get(upstreamModel);
+                if (price == null) {
+                    price = directory.prices().get(model);
+                }
+                cost = price == null ? 0 : price.cost(tokens);
+            }
+            if (provider != null) {
+                metrics.tokens(provider, tokens);
+            }
+            limits.charge(key, tokens.total());
+            spend.add(key.id(), key.budget(), at, cost);
+            double added = addedNanos() / 1_000_000.0;
+            if (headersReceived > 0) {
+                metrics.added(added);
+            }
+            int latency = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - request.arrivedNanos()) / 1_000_000);
+            usage.record(new UsageRecord(at, key.workspaceId(), key.id(), key.instanceName(), request.endpoint().path(), model,
+                    provider, upstreamModel, tokens, cost, latency, added, status == 0 ? 500 : status, streamed, attempts,
+                    errorCode));
+        }
+    }
+
+    static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.roost.server.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.roost.server.gateway.FakeProvider.Events;
+import dev.roost.server.gateway.FakeProvider.Received;
+import dev.roost.server.testing.ApiClient;
+import dev.roost.server.testing.TestRoost;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The real Claude Code CLI ({@code claude -p}) from npm, run against Roost's gateway with a
+ * virtual key, Roost relaying to a local Anthropic-format provider. The CLI is installed into
+ * {@code .ci/clients} by {@code .ci/run} (or named by {@code ROOST_CLAUDE_CLI}); without it the
+ * test is skipped, unless {@code ROOST_REQUIRE_AGENT_CLIS=1} makes that a failure.
+ */
+class ClaudeCodeCliTest {
+    private static final String PROVIDER_KEY = "sk-ant-claude-code-canary-90d1";
+    private static final String ANSWER = "ROOST-GATEWAY-OK";
+
+    @Test
+    void claudeCodeCompletesAPromptThroughTheGateway() throws Exception {
+        Path cli = findCli();
+        try (FakeProvider anthropic = new FakeProvider(ClaudeCodeCliTest::answer);
+                TestRoost roost = TestRoost.start()) {
+            ApiClient admin = roost.admin();
+            roost.createWorkspace("acme", "business");
+            assertThat(admin.putText("/api/v1/workspaces/acme/secrets/anthropic-key", PROVIDER_KEY, "text/plain").status())
+                    .isEqualTo(201);
+            assertThat(admin.post("/api/v1/workspaces/acme/providers", Map.of("name", "anthropic", "kind", "anthropic",
+                    "baseUrl", anthropic.url(), "key", "secret:anthropic-key")).status()).isEqualTo(201);
+            assertThat(admin.put("/api/v1/workspaces/acme/models/roost-claude", Map.of("targets", List.of(Map.of(
+                    "provider", "anthropic", "model", "claude-sonnet-4-5")))).status()).isEqualTo(201);
+            String key = admin.post("/api/v1/workspaces/acme/keys", Map.of("name", "claude-code")).json().get("secret")
+                    .asString();
+
+            Path home = Files.createTempDirectory(Files.createDirectories(Path.of("target", "cli-homes")), "claude-");
+            ProcessBuilder pb = new ProcessBuilder(cli.toString(), "-p", "Answer with one word.", "--model", "roost-claude")
+                    .directory(home.toFile()).redirectErrorStream(true);
+            Map<String, String> env = pb.environment();
+            env.keySet().removeIf(k -> k.startsWith("ANTHROPIC_") || k.startsWith("CLAUDE") || k.startsWith("OPENAI_"));
+            env.put("HOME", home.toString());
+            env.put("ANTHROPIC_BASE_URL", roost.url());
+            env.put("ANTHROPIC_API_KEY", key);
+            env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+            env.put("DISABLE_AUTOUPDATER", "1");
+            env.put("DISABLE_TELEMETRY", "1");
+            Process process = pb.start();
+            process.getOutputStream().close();
+            boolean ended = process.waitFor(180, TimeUnit.SECONDS);
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!ended) {
+                process.destroyForcibly();
+            }
+            assertThat(ended).as("claude -p finished; output: %s", output).isTrue();
+            assertThat(process.exitValue()).as(output).isZero();
+            assertThat(output).contains(ANSWER);
+
+            List<Received> messages = anthropic.received().stream().filter(r -> r.target().startsWith("/v1/messages")).toList();
+            assertThat(messages).isNotEmpty();
+            for (Received r : messages) {
+                assertThat(r.header("x-api-key")).isEqualTo(PROVIDER_KEY);
+                assertThat(r.header("anthropic-version")).isNotBlank();
+                assertThat(r.header("authorization")).isNull();
+                assertThat(r.headers().values().toString()).doesNotContain(key);
+            }
+            assertThat(messages).anySatisfy(r -> assertThat(r.header("anthropic-beta")).isNotBlank());
+
+            roost.server().modelGateway().flushUsage();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode usage = admin.get("/api/v1/workspaces/acme/usage?groupBy=model,provider").json();
+                assertThat(usage.path("total").path("requests").asLong()).isGreaterThanOrEqualTo(1);
+                assertThat(usage.path("total").path("outputTokens").asLong()).isGreaterThan(0);
+            });
+            assertThat(output).doesNotContain(PROVIDER_KEY);
+        }
+    }
+
+    private static FakeProvider.Answer answer(Received r) {
+        if (r.target().startsWith("/v1/messages/count_tokens")) {
+            return FakeProvider.json("{\"input_tokens\":12}");
+        }
+        String model = "claude-sonnet-4-5";
+        if (r.body().contains("\"stream\":true")) {
+            return new Events(FakeProvider.anthropicStream(model, List.of(ANSWER), 120, 5), 5, -1);
+        }
+        return FakeProvider.json(FakeProvider.anthropicMessage(model, ANSWER, 120, 5, 0));
+    }
+
+    /** The CLI, or a skip (a failure when CI says the CLIs must be there). */
+    private static Path findCli() throws IOException {
+        String named = System.getenv("ROOST_CLAUDE_CLI");
+        Path cli = named != null && !named.isBlank() ? Path.of(named) : null;
+        if (cli == null) {
+            for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+                Path candidate = dir.resolve(".ci/clients/node_modules/.bin/claude");
+                if (Files.isExecutable(candidate)) {
+                    cli = candidate;
+                    break;
+                }
+            }
+        }
+        boolean found = cli != null && Files.isExecutable(cli);
+        if (!found && "1".equals(System.getenv("ROOST_REQUIRE_AGENT_CLIS"))) {
+            throw new AssertionError("ROOST_REQUIRE_AGENT_CLIS=1 but the Claude Code CLI is not installed: run "
+                    + "npm install --prefix .ci/clients --no-save @anthropic-ai/claude-code");
+        }
+        Assumptions.assumeTrue(found, "Claude Code CLI not installed: run 'npm install --prefix .ci/clients --no-save "
+                + "@anthropic-ai/claude-code' in the repository (as .ci/run does), or set ROOST_CLAUDE_CLI");
+        return cli;
+    }
+}
