@@ -12,6 +12,9 @@ import dev.roost.server.auth.LoginRateLimiter;
 import dev.roost.server.auth.PasswordHasher;
 import dev.roost.server.auth.SessionTokens;
 import dev.roost.server.bootstrap.FirstStart;
+import dev.roost.server.console.ConsoleFront;
+import dev.roost.server.console.ConsoleRoutes;
+import dev.roost.server.console.Pages;
 import dev.roost.server.config.RoostConfig;
 import dev.roost.server.home.RoostHome;
 import dev.roost.server.http.ApiRoute;
@@ -189,7 +192,8 @@ public final class RoostServer implements AutoCloseable {
         List<ApiRoute> routes = new ArrayList<>();
         AtomicReference<Map<String, Object>> openApi = new AtomicReference<>();
         routes.addAll(new SystemRoutes(database, meters, readiness, openApi::get, Version.current()).routes());
-        routes.addAll(new AuthRoutes(hasher, sessionTokens, loginLimiter).routes());
+        AuthRoutes authRoutes = new AuthRoutes(hasher, sessionTokens, loginLimiter);
+        routes.addAll(authRoutes.routes());
         routes.addAll(new UserRoutes(hasher).routes());
         routes.addAll(new PlanRoutes().routes());
         routes.addAll(new WorkspaceRoutes().routes());
@@ -223,7 +227,14 @@ public final class RoostServer implements AutoCloseable {
         routes.addAll(new dev.roost.server.gateway.GatewayRoutes(modelGateway).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
-        http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),
+        // The web console: pages under /console that forward to the API routes above (same rules, same audit).
+        Map<String, ApiRoute> apiByKey = new java.util.HashMap<>();
+        routes.forEach(r -> apiByKey.put(r.key(), r));
+        Pages consolePages = new Pages();
+        ConsoleFront consoleFront = new ConsoleFront(clock, config.publicUrl(), consolePages);
+        routes.addAll(new ConsoleRoutes(apiByKey, consoleFront, consolePages, authRoutes).routes());
+
+        http = new HttpApi(routes, database, authenticator, consoleFront, meters, clock, config.bindAddress(), config.port(),
                 config.maxRequestBytes());
         http.start();
         closeables.add(http::stop);

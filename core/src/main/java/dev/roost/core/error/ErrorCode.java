@@ -46,6 +46,8 @@ public enum ErrorCode {
     WEBHOOK_TARGET_UNAVAILABLE(503, "The instance cannot take webhook calls right now"),
     WEBHOOK_TARGET_TIMEOUT(504, "The instance did not answer the webhook call in time"),
     WEBHOOK_TARGET_FAILED(502, "The instance's answer to the webhook call could not be relayed"),
+    /** A state-changing console request came without the CSRF token of its session (or with a wrong one). */
+    CSRF_TOKEN_INVALID(403, "The form's security token is missing or does not match your session"),
 
     // Tasks on nodes
     /** The lease a node reports for is no longer its own: the job was taken back or its outcome is recorded. */
