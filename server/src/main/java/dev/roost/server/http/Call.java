@@ -248,6 +248,7 @@ public final class Call {
             case Access.NodeCaller n -> false;
             case Access.MetricsReader m -> principal != null && principal.serverAdmin();
             case Access.SenderSignature s -> false;
+            case Access.GatewayKey g -> false;
         };
     }
 
