@@ -206,6 +206,7 @@ public final class TaskWorker implements AutoCloseable {
             return;
         }
         task.finished = true;
+        uploader.interrupt(); // no need to wait out its pause: the final flush below sends the rest
         try {
             uploader.join();
         } catch (InterruptedException e) {
@@ -363,6 +364,9 @@ public final class TaskWorker implements AutoCloseable {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
+                return;
+            }
+            if (task.finished) {
                 return;
             }
             try {

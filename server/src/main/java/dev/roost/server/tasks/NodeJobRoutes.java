@@ -137,6 +137,27 @@ public final class NodeJobRoutes {
     private void answerClaim(Context ctx, UUID nodeId, ClaimRequest request, Duration wait) throws Exception {
         long deadline = System.nanoTime() + wait.toNanos();
         List<Lease> leases = List.of();
+        try {
+            leases = waitForWork(nodeId, request, deadline);
+        } catch (org.jdbi.v3.core.ConnectionException e) {
+            // The server is stopping (its pool closed under a waiting claim): nothing was leased.
+            log.debug("A waiting claim of node {} ended: {}", nodeId, e.getMessage());
+        }
+        List<ClaimedJob> jobs = new ArrayList<>(leases.size());
+        for (Lease lease : leases) {
+            Map<String, byte[]> files = database.read(s -> s.tasks().attachments(lease.jobId()));
+            List<AttachmentFile> attachments = files.entrySet().stream()
+                    .map(f -> new AttachmentFile(f.getKey(), Base64.getEncoder().encodeToString(f.getValue()))).toList();
+            jobs.add(new ClaimedJob(lease.jobId(), lease.job().workspaceId(), lease.token(), lease.job().attempts(),
+                    lease.expiresAt(), TaskViews.spec(lease.job()), attachments));
+            log.info("Task {} (attempt {}) leased to node {}", lease.jobId(), lease.job().attempts(), nodeId);
+        }
+        ctx.result(Json.encode(new ClaimAnswer(jobs, settings.lease().toMillis(), settings.leaseHeartbeat().toMillis())));
+    }
+
+    /** Claims until something is leased or the deadline passes; sleeps on the work signal in between. */
+    private List<Lease> waitForWork(UUID nodeId, ClaimRequest request, long deadline) throws InterruptedException {
+        List<Lease> leases = List.of();
         while (request.capacity() > 0) {
             long generation = signal.generation();
             boolean schedulable = database.read(s -> s.nodes().find(nodeId))
@@ -151,16 +172,7 @@ public final class NodeJobRoutes {
             }
             signal.awaitAfter(generation, Duration.ofNanos(Math.min(left, Duration.ofSeconds(1).toNanos())));
         }
-        List<ClaimedJob> jobs = new ArrayList<>(leases.size());
-        for (Lease lease : leases) {
-            Map<String, byte[]> files = database.read(s -> s.tasks().attachments(lease.jobId()));
-            List<AttachmentFile> attachments = files.entrySet().stream()
-                    .map(f -> new AttachmentFile(f.getKey(), Base64.getEncoder().encodeToString(f.getValue()))).toList();
-            jobs.add(new ClaimedJob(lease.jobId(), lease.job().workspaceId(), lease.token(), lease.job().attempts(),
-                    lease.expiresAt(), TaskViews.spec(lease.job()), attachments));
-            log.info("Task {} (attempt {}) leased to node {}", lease.jobId(), lease.job().attempts(), nodeId);
-        }
-        ctx.result(Json.encode(new ClaimAnswer(jobs, settings.lease().toMillis(), settings.leaseHeartbeat().toMillis())));
+        return leases;
     }
 
     private Object leases(Call call) {
@@ -237,8 +249,7 @@ public final class NodeJobRoutes {
             kept.add(new NewChunk(c.seq(), c.stream(), data));
         }
         int stored = call.session().tasks().appendOutput(lease.jobId(), lease.attempt(), kept, call.now());
-        signal.signal();
-        return new OutputStored(stored, dropped);
+        return afterCommit(new OutputStored(stored, dropped));
     }
 
     private Object artifact(Call call) {
@@ -291,12 +302,23 @@ public final class NodeJobRoutes {
                     "This node no longer holds the lease on job " + lost.jobId() + "; its outcome was not recorded.");
             case dev.roost.store.jobs.Reported.Recorded recorded -> {
                 call.session().tasks().recordResult(held.jobId(), held.attempt(), lease.nodeId(), result, call.now());
-                signal.signal();
                 log.info("Task {} attempt {} ended on node {}: exit {}", held.jobId(), held.attempt(), lease.nodeId(),
                         o.exitCode());
-                yield new Reported(held.jobId(), TaskViews.state(call.session(), recorded.job()), recorded.job().attempts());
+                yield afterCommit(new Reported(held.jobId(), TaskViews.state(call.session(), recorded.job()),
+                        recorded.job().attempts()));
             }
         };
+    }
+
+    /**
+     * The answer, written after the request's transaction committed, and only then the signal to
+     * those following task output: woken before the commit they would read the old state.
+     */
+    private Reply afterCommit(Object body) {
+        return Reply.streamed("application/json", ctx -> {
+            signal.signal();
+            ctx.result(Json.encode(body));
+        });
     }
 
     private Object fail(Call call) {
@@ -313,10 +335,10 @@ public final class NodeJobRoutes {
             case dev.roost.store.jobs.Reported.LeaseLost lost -> throw new RoostException(ErrorCode.LEASE_LOST,
                     "This node no longer holds the lease on job " + lost.jobId() + "; the failure was not recorded.");
             case dev.roost.store.jobs.Reported.Recorded recorded -> {
-                signal.signal();
                 log.info("Task {} attempt {} could not run on node {}: {} (now {})", held.jobId(), held.attempt(), lease.nodeId(),
                         reason, recorded.job().state());
-                yield new Reported(held.jobId(), TaskViews.state(call.session(), recorded.job()), recorded.job().attempts());
+                yield afterCommit(new Reported(held.jobId(), TaskViews.state(call.session(), recorded.job()),
+                        recorded.job().attempts()));
             }
         };
     }
