@@ -28,7 +28,20 @@ import org.slf4j.LoggerFactory;
 final class GatewayDirectory implements ConfigChanges {
     private static final Logger log = LoggerFactory.getLogger(GatewayDirectory.class);
 
-    private record Cached<T>(T value, long loadedAt) {
+    /**
+     * A cached value. When it is older than the time to live, one request reloads it (the one
+     * that wins {@link #refreshing}) while the others go on with the old value, so an expiry
+     * under load costs one database read, not one per request in flight.
+     */
+    private record Cached<T>(T value, long loadedAt, java.util.concurrent.atomic.AtomicBoolean refreshing) {
+        Cached(T value, long loadedAt) {
+            this(value, loadedAt, new java.util.concurrent.atomic.AtomicBoolean());
+        }
+
+        /** True for the one caller that should reload now. */
+        boolean claimRefresh(long now, long ttlNanos) {
+            return now - loadedAt > ttlNanos && refreshing.compareAndSet(false, true);
+        }
     }
 
     /** A provider as the data plane uses it: with its key, when it has one and it can be read. */
@@ -61,13 +74,28 @@ final class GatewayDirectory implements ConfigChanges {
         ByteBuffer id = ByteBuffer.wrap(hash);
         long now = System.nanoTime();
         Cached<VirtualKey> cached = keys.get(id);
-        if (cached == null || now - cached.loadedAt() > ttlNanos) {
-            VirtualKey loaded = database.read(s -> new GatewayRepository(s.handle()).findKeyByHash(hash)).orElse(null);
-            if (loaded == null) {
-                keys.remove(id);
-                return Optional.empty(); // misses are not cached: a key made a moment ago must work at once
+        if (cached == null) {
+            // Loaded once however many requests bring a new key together; misses are not cached,
+            // so a key made a moment ago works at once.
+            cached = keys.computeIfAbsent(id, k -> database.read(s -> new GatewayRepository(s.handle()).findKeyByHash(hash))
+                    .map(key -> new Cached<>(key, System.nanoTime())).orElse(null));
+            if (cached == null) {
+                return Optional.empty();
             }
-            cached = new Cached<>(loaded, now);
+        } else if (cached.claimRefresh(now, ttlNanos)) {
+            Optional<VirtualKey> loaded;
+            try {
+                loaded = database.read(s -> new GatewayRepository(s.handle()).findKeyByHash(hash));
+            } catch (RuntimeException e) {
+                cached.refreshing().set(false);
+                log.warn("Reloading a virtual key failed; using it as last read", e);
+                return Optional.of(cached.value());
+            }
+            if (loaded.isEmpty()) {
+                keys.remove(id);
+                return Optional.empty();
+            }
+            cached = new Cached<>(loaded.get(), now);
             keys.put(id, cached);
         }
         return Optional.of(cached.value());
@@ -80,9 +108,17 @@ final class GatewayDirectory implements ConfigChanges {
     Routing routing(UUID workspaceId) {
         long now = System.nanoTime();
         Cached<Routing> cached = routing.get(workspaceId);
-        if (cached == null || now - cached.loadedAt() > ttlNanos) {
-            cached = new Cached<>(loadRouting(workspaceId), now);
-            routing.put(workspaceId, cached);
+        if (cached == null) {
+            // The first load is done once, however many requests arrive together.
+            cached = routing.computeIfAbsent(workspaceId, id -> new Cached<>(loadRouting(id), System.nanoTime()));
+        } else if (cached.claimRefresh(now, ttlNanos)) {
+            try {
+                cached = new Cached<>(loadRouting(workspaceId), now);
+                routing.put(workspaceId, cached);
+            } catch (RuntimeException e) {
+                cached.refreshing().set(false);
+                log.warn("Reloading the gateway routing of workspace {} failed; using what was read before", workspaceId, e);
+            }
         }
         return cached.value();
     }
@@ -117,13 +153,30 @@ final class GatewayDirectory implements ConfigChanges {
     Map<String, Price> prices() {
         Cached<Map<String, Price>> cached = prices;
         long now = System.nanoTime();
-        if (cached == null || now - cached.loadedAt() > ttlNanos) {
-            Map<String, Price> loaded = new HashMap<>();
-            database.read(s -> new GatewayRepository(s.handle()).listPrices()).forEach(p -> loaded.put(p.model(), p));
-            cached = new Cached<>(Map.copyOf(loaded), now);
-            prices = cached;
+        if (cached == null) {
+            synchronized (this) {
+                cached = prices;
+                if (cached == null) {
+                    cached = new Cached<>(loadPrices(), now);
+                    prices = cached;
+                }
+            }
+        } else if (cached.claimRefresh(now, ttlNanos)) {
+            try {
+                cached = new Cached<>(loadPrices(), now);
+                prices = cached;
+            } catch (RuntimeException e) {
+                cached.refreshing().set(false);
+                log.warn("Reloading the gateway price table failed; using what was read before", e);
+            }
         }
         return cached.value();
+    }
+
+    private Map<String, Price> loadPrices() {
+        Map<String, Price> loaded = new HashMap<>();
+        database.read(s -> new GatewayRepository(s.handle()).listPrices()).forEach(p -> loaded.put(p.model(), p));
+        return Map.copyOf(loaded);
     }
 
     @Override

@@ -28,9 +28,10 @@ final class SpendTracker {
         Instant start = key.budget().period().start(now);
         Spend spend = spends.get(key.id());
         if (spend == null || !spend.periodStart().equals(start)) {
-            long stored = database.read(s -> new GatewayRepository(s.handle()).spentSince(key.id(), start));
-            spend = new Spend(start, new AtomicLong(stored));
-            spends.put(key.id(), spend);
+            // One read per key and period, however many requests arrive together.
+            spend = spends.compute(key.id(), (id, current) -> current != null && current.periodStart().equals(start) ? current
+                    : new Spend(start, new AtomicLong(database.read(s -> new GatewayRepository(s.handle())
+                            .spentSince(id, start)))));
         }
         return spend.micros().get();
     }
