@@ -274,7 +274,8 @@ final class InstancePages {
                 {}
                 <div class="actions">{}</div>
                 {}
-                <section aria-labelledby="overview"><h2 id="overview">Overview</h2>{}</section>
+                <section aria-labelledby="overview"><h2 id="overview">Overview</h2>
+                <div id="overview-live" hx-get="{}" hx-trigger="every 5s" hx-select="#overview-live" hx-swap="outerHTML">{}</div></section>
                 <section aria-labelledby="versions"><h2 id="versions">Manifest versions</h2>
                 <div class="table-wrap"><table><thead><tr><th scope="col">Version</th><th scope="col">Created</th><th scope="col">By</th>
                 <th scope="col">Source</th><th scope="col">Tags</th><th scope="col">Actions</th></tr></thead><tbody>{}</tbody></table></div>
@@ -283,7 +284,7 @@ final class InstancePages {
                 <section aria-labelledby="audit"><h2 id="audit">Audit timeline</h2>{}</section>
                 <section aria-labelledby="manifest"><h2 id="manifest">Current manifest</h2><pre class="code">{}</pre></section>""",
                 Html.raw(Console.base(call)), i.name(), Pages.pill(i.status()), notice,
-                Html.each(actions, a -> a), rollout, overview, versionRows, events(call, i.name()), audit(call, i.name()),
+                Html.each(actions, a -> a), rollout, Html.raw(base), overview, versionRows, events(call, i.name()), audit(call, i.name()),
                 ManifestFormats.toYaml(detail.manifest()));
         return console.page(call, "instances", i.name(), body);
     }
