@@ -42,6 +42,8 @@ final class InstancePages {
     static final String API = "/api/v1/workspaces/{ws}/instances";
     private static final String WS = "/console/w/{ws}";
     private static final Set<String> ACTIONS = Set.of("start", "stop", "restart");
+    /** Rows per page of the list: keeps a page light with thousands of instances. */
+    static final int PAGE_SIZE = 100;
     static final List<String> STATUSES = List.of("RUNNING", "DEGRADED", "STOPPED", "DOWN", "CREATING", "DELETING");
     private static final Map<String, String> NOTICES = Map.of(
             "created", "Instance created. The reconciler starts it now; its status updates here by itself.",
@@ -114,16 +116,21 @@ final class InstancePages {
         return Html.of("<option value=\"{}\"{}>{}</option>", value, Html.raw(selected ? " selected" : ""), value);
     }
 
-    record Filter(String q, String environment, String status) {
+    record Filter(String q, String environment, String status, int page) {
         static Filter of(Call call) {
             String q = call.query("q").orElse("").trim();
             String environment = call.query("environment").orElse("");
             String status = call.query("status").orElse("").toUpperCase(Locale.ROOT);
-            return new Filter(q.length() > 200 ? q.substring(0, 200) : q, environment, STATUSES.contains(status) ? status : "");
+            int page = call.query("page").filter(v -> v.matches("[1-9][0-9]{0,5}")).map(Integer::parseInt).orElse(1);
+            return new Filter(q.length() > 200 ? q.substring(0, 200) : q, environment, STATUSES.contains(status) ? status : "", page);
         }
 
         String query() {
-            return "q=" + Html.url(q) + "&environment=" + Html.url(environment) + "&status=" + Html.url(status);
+            return query(page);
+        }
+
+        String query(int onPage) {
+            return "q=" + Html.url(q) + "&environment=" + Html.url(environment) + "&status=" + Html.url(status) + "&page=" + onPage;
         }
 
         boolean matches(InstanceSummary i) {
@@ -158,7 +165,10 @@ final class InstancePages {
             all.addAll(page.items());
             after = page.next();
         } while (after != null && all.size() < 5000);
-        List<InstanceSummary> shown = all.stream().filter(filter::matches).toList();
+        List<InstanceSummary> matching = all.stream().filter(filter::matches).toList();
+        int pages = Math.max(1, (matching.size() + PAGE_SIZE - 1) / PAGE_SIZE);
+        int page = Math.min(filter.page(), pages);
+        List<InstanceSummary> shown = matching.subList((page - 1) * PAGE_SIZE, Math.min(matching.size(), page * PAGE_SIZE));
         Map<String, Instant> observed = call.session().instances().observedAt(call.workspace().id());
         String base = Console.base(call);
         Html content;
@@ -179,16 +189,22 @@ final class InstancePages {
         } else {
             content = Html.of("""
                     <div class="table-wrap"><table class="instances">
-                    <caption class="visually-hidden">Instances, {} shown of {}</caption>
+                    <caption class="visually-hidden">Instances, {} shown of {} matching</caption>
                     <thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Environment</th>
                     <th scope="col">Labels</th><th scope="col">Image</th><th scope="col">Version</th><th scope="col">Last reconcile</th></tr></thead>
                     <tbody>{}</tbody></table></div>
-                    <p class="hint">{} of {} instances · updated {}</p>""", shown.size(), all.size(),
+                    <p class="hint">{} of {} instances{} · updated {}</p>{}""", shown.size(), matching.size(),
                     Html.each(shown, i -> Html.of("""
                             <tr><td><a href="{}/instances/{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>
                             <td>{}</td><td>{}</td></tr>""", Html.raw(base), Html.url(i.name()), i.name(), Pages.pill(i.status()),
                             i.environment(), labels(i.labels()), i.image(), i.version(), Pages.time(observed.get(i.name())))),
-                    shown.size(), all.size(), Pages.time(call.now()));
+                    matching.size(), all.size(), pages == 1 ? "" : " · page " + page + " of " + pages + ", rows " + ((page - 1) * PAGE_SIZE + 1)
+                            + " to " + ((page - 1) * PAGE_SIZE + shown.size()), Pages.time(call.now()),
+                    pages == 1 ? Html.EMPTY : Html.of("<nav class=\"pager\" aria-label=\"Pages\">{}{}</nav>",
+                            page > 1 ? Html.of("<a href=\"{}/instances?{}\">Previous page</a> ", Html.raw(base), filter.query(page - 1))
+                                    : Html.EMPTY,
+                            page < pages ? Html.of("<a href=\"{}/instances?{}\">Next page</a>", Html.raw(base), filter.query(page + 1))
+                                    : Html.EMPTY));
         }
         return Html.of("<div id=\"instances\" hx-get=\"{}/instances-table?{}\" hx-trigger=\"every 3s\" hx-swap=\"outerHTML\">{}</div>",
                 Html.raw(base), filter.query(), content);
@@ -274,7 +290,8 @@ final class InstancePages {
                 {}
                 <div class="actions">{}</div>
                 {}
-                <section aria-labelledby="overview"><h2 id="overview">Overview</h2>{}</section>
+                <section aria-labelledby="overview"><h2 id="overview">Overview</h2>
+                <div id="overview-live" hx-get="{}" hx-trigger="every 5s" hx-select="#overview-live" hx-swap="outerHTML">{}</div></section>
                 <section aria-labelledby="versions"><h2 id="versions">Manifest versions</h2>
                 <div class="table-wrap"><table><thead><tr><th scope="col">Version</th><th scope="col">Created</th><th scope="col">By</th>
                 <th scope="col">Source</th><th scope="col">Tags</th><th scope="col">Actions</th></tr></thead><tbody>{}</tbody></table></div>
@@ -283,7 +300,7 @@ final class InstancePages {
                 <section aria-labelledby="audit"><h2 id="audit">Audit timeline</h2>{}</section>
                 <section aria-labelledby="manifest"><h2 id="manifest">Current manifest</h2><pre class="code">{}</pre></section>""",
                 Html.raw(Console.base(call)), i.name(), Pages.pill(i.status()), notice,
-                Html.each(actions, a -> a), rollout, overview, versionRows, events(call, i.name()), audit(call, i.name()),
+                Html.each(actions, a -> a), rollout, Html.raw(base), overview, versionRows, events(call, i.name()), audit(call, i.name()),
                 ManifestFormats.toYaml(detail.manifest()));
         return console.page(call, "instances", i.name(), body);
     }
