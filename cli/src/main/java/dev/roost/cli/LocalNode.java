@@ -51,7 +51,7 @@ final class LocalNode implements AutoCloseable {
     private void run() {
         boolean fresh = !Files.exists(stateDir.resolve("node.json"));
         for (int attempt = 0; attempt < 2 && !closed; attempt++) {
-            NodeAgent current = new NodeAgent(server.url(), stateDir, log, Clock.systemUTC(),
+            NodeAgent current = new NodeAgent(localUrl(), stateDir, log, Clock.systemUTC(),
                     NodeAgent.TaskOptions.fromEnvironment(env, stateDir));
             agent = current;
             try {
@@ -72,6 +72,13 @@ final class LocalNode implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** The server's own listening address: the public URL (behind a proxy, say) is not for a node in the same process. */
+    private String localUrl() {
+        String bind = server.config().bindAddress();
+        String host = bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind;
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
     }
 
     /** A one-use join token made in the database; an earlier local node of this name is removed first. */

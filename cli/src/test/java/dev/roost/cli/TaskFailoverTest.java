@@ -134,7 +134,10 @@ class TaskFailoverTest {
         String url = "http://127.0.0.1:" + port;
         String[] up = {"up", "--home", home.toAbsolutePath().toString(), "--port", Integer.toString(port), "--database-url",
                 databaseUrl, "--no-local-node"};
-        CliProcess server = CliProcess.start(serverEnv(), Path.of("."), up);
+        // A lease long enough to outlast the restart even on a loaded machine: the running attempt must be kept.
+        Map<String, String> env = serverEnv();
+        env.put("ROOST_TASK_LEASE", "60s");
+        CliProcess server = CliProcess.start(env, Path.of("."), up);
         TaskTestNodes.InProcessNode node = null;
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> server.printed("Roost is ready at"));
@@ -149,7 +152,7 @@ class TaskFailoverTest {
                     .json().get("chunks").size() > 0);
             server.kill9();
 
-            try (CliProcess again = CliProcess.start(serverEnv(), Path.of("."), up)) {
+            try (CliProcess again = CliProcess.start(env, Path.of("."), up)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> again.printed("Roost is ready at"));
                 ApiClient admin2 = login(url);
                 await().atMost(Duration.ofSeconds(60)).until(() -> task(admin2, id).get("state").asString().equals("SUCCEEDED"));
