@@ -216,7 +216,10 @@ public final class SandboxRuntime implements Runtime {
         List<ObservedContainer> all = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(containers)) {
             for (Path dir : dirs) {
-                observeOne(dir).ifPresent(all::add);
+                // .new-* and .removed-* are jails being made or removed, not yet or no longer there.
+                if (!dir.getFileName().toString().startsWith(".")) {
+                    observeOne(dir).ifPresent(all::add);
+                }
             }
         } catch (NoSuchFileException e) {
             return List.of();
