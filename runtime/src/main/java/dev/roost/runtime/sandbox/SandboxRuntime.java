@@ -120,7 +120,7 @@ public final class SandboxRuntime implements Runtime {
     public SandboxRuntime(SandboxRuntimeSettings settings) {
         this.settings = requireNonNull(settings, "settings is null");
         this.images = new SandboxImages(settings.images());
-        this.root = uid() == 0;
+        this.root = SandboxRuntimeSettings.uid() == 0;
         this.containers = settings.stateRoot().resolve("containers");
         this.volumes = settings.stateRoot().resolve("volumes");
     }
@@ -167,7 +167,14 @@ public final class SandboxRuntime implements Runtime {
                 install(SHIM, shim);
                 install(FORWARDER, forwarder);
             } catch (IOException e) {
-                problems.add("cannot prepare " + settings.stateRoot() + " or " + settings.secretRoot() + ": " + e);
+                problems.add("cannot prepare " + settings.stateRoot() + ": " + e);
+            }
+        }
+        if (problems.isEmpty() && root) {
+            for (Path dir : List.of(settings.images(), settings.stateRoot())) {
+                untraversable(dir).ifPresent(blocked -> problems.add("the jail user " + settings.jailUid() + " cannot pass through "
+                        + blocked + " to reach " + dir + "; make it o+x (chmod 711) or put "
+                        + (dir.equals(settings.images()) ? "ROOST_SANDBOX_IMAGES" : "ROOST_SANDBOX_STATE") + " elsewhere"));
             }
         }
         boolean disableUserns = false;
@@ -397,6 +404,11 @@ public final class SandboxRuntime implements Runtime {
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
                 Path secretDir = secretDirOf(id);
                 deleteTree(secretDir);
+                if (!Files.isDirectory(settings.secretRoot())) {
+                    // Made with the first jail, not at start: a server that runs none leaves nothing in /dev/shm.
+                    Files.createDirectories(settings.secretRoot());
+                    Files.setPosixFilePermissions(settings.secretRoot(), PosixFilePermissions.fromString("rwx--x--x"));
+                }
                 Files.createDirectories(secretDir);
                 Files.setPosixFilePermissions(secretDir, PosixFilePermissions.fromString("rwx------"));
                 List<String> options = jailOptions(p, spec, image, id, secretDir, secretFiles);
@@ -1063,8 +1075,6 @@ public final class SandboxRuntime implements Runtime {
         Files.setPosixFilePermissions(settings.stateRoot(), PosixFilePermissions.fromString("rwx--x--x"));
         Files.setPosixFilePermissions(containers, PosixFilePermissions.fromString("rwx--x--x"));
         Files.setPosixFilePermissions(volumes, PosixFilePermissions.fromString("rwx--x--x"));
-        Files.createDirectories(settings.secretRoot());
-        Files.setPosixFilePermissions(settings.secretRoot(), PosixFilePermissions.fromString("rwx--x--x"));
         // Half-made or half-removed jails of an earlier run.
         try (DirectoryStream<Path> left = Files.newDirectoryStream(containers, ".*")) {
             for (Path dir : left) {
@@ -1118,6 +1128,24 @@ public final class SandboxRuntime implements Runtime {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted during a trial jail");
         }
+    }
+
+    /** The first existing directory on the way to {@code dir} (itself included) that the jail user may not pass through. */
+    private Optional<Path> untraversable(Path dir) {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (!Files.isDirectory(p)) {
+                continue;
+            }
+            try {
+                boolean jailOwns = Integer.valueOf(settings.jailUid()).equals(Files.getAttribute(p, "unix:uid"));
+                if (!jailOwns && !Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                    return Optional.of(p);
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     private static boolean bubblewrapAtLeast08(Path bwrap) {
@@ -1215,19 +1243,6 @@ public final class SandboxRuntime implements Runtime {
         }
         dirs.addAll(List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"));
         return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, program)).filter(Files::isExecutable).findFirst();
-    }
-
-    private static int uid() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return Integer.parseInt(line.substring(4).strip().split("\\s+")[0]);
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through
-        }
-        return -1;
     }
 
     private static String bytes(long bytes) {
