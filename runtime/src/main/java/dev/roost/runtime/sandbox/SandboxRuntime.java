@@ -107,6 +107,7 @@ public final class SandboxRuntime implements Runtime {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private volatile Prepared prepared;
     private volatile Status status;
+    private boolean installed; // guarded by this
 
     /** What the runtime found it can use. */
     private record Prepared(Path bwrap, Optional<Path> setpriv, Path nsenter, Path perl, InstanceCgroups cgroups, boolean disableUserns,
@@ -161,15 +162,6 @@ public final class SandboxRuntime implements Runtime {
         problems.addAll(cgroups.problems());
         Path shim = settings.stateRoot().resolve(".bin").resolve(SHIM);
         Path forwarder = settings.stateRoot().resolve(".bin").resolve(FORWARDER);
-        if (problems.isEmpty()) {
-            try {
-                prepareDirectories();
-                install(SHIM, shim);
-                install(FORWARDER, forwarder);
-            } catch (IOException e) {
-                problems.add("cannot prepare " + settings.stateRoot() + ": " + e);
-            }
-        }
         if (problems.isEmpty() && root) {
             for (Path dir : List.of(settings.images(), settings.stateRoot())) {
                 untraversable(dir).ifPresent(blocked -> problems.add("the jail user " + settings.jailUid() + " cannot pass through "
@@ -370,6 +362,7 @@ public final class SandboxRuntime implements Runtime {
     }
 
     private String create(Prepared p, WorkloadSpec spec, int replica, SecretSource secrets) {
+        ensureInstalled(p);
         String id = containerId(spec, replica);
         Object lock = locks.computeIfAbsent(id, k -> new Object());
         synchronized (lock) {
@@ -610,6 +603,7 @@ public final class SandboxRuntime implements Runtime {
     }
 
     private void start(Prepared p, String containerId) {
+        ensureInstalled(p);
         Path dir = dirOf(containerId);
         JailRecord r = record(containerId);
         if (state(dir, r).running()) {
@@ -884,6 +878,7 @@ public final class SandboxRuntime implements Runtime {
             if (running != null && running.isAlive()) {
                 return socket;
             }
+            ensureInstalled(p);
             JailRecord r = record(containerId);
             long main = mainProcess(r).orElseThrow(() -> new RuntimeFailure(RuntimeFailure.Kind.FAILED, containerId + " is not running"));
             try {
@@ -1066,6 +1061,24 @@ public final class SandboxRuntime implements Runtime {
     }
 
     // ---- files --------------------------------------------------------------------------
+
+    /**
+     * Makes the state directories and installs the supervisor and forwarder scripts, once, before
+     * the first jail: a server that runs no jail leaves nothing behind.
+     */
+    private synchronized void ensureInstalled(Prepared p) {
+        if (installed) {
+            return;
+        }
+        try {
+            prepareDirectories();
+            install(SHIM, p.shim());
+            install(FORWARDER, p.forwarder());
+            installed = true;
+        } catch (IOException e) {
+            throw new RuntimeFailure(RuntimeFailure.Kind.UNAVAILABLE, "cannot prepare " + settings.stateRoot() + ": " + e);
+        }
+    }
 
     private void prepareDirectories() throws IOException {
         for (Path d : List.of(settings.stateRoot(), containers, volumes, settings.stateRoot().resolve(".bin"))) {
