@@ -89,6 +89,11 @@ class SandboxServerRestartTest {
             SandboxTestSupport.delete(settings.stateRoot());
             if (settings.images().getParent().equals(settings.stateRoot().getParent())) {
                 SandboxTestSupport.delete(settings.images().getParent()); // /var/lib/roost-sbx/<hash> as root
+                try {
+                    Files.deleteIfExists(settings.images().getParent().getParent()); // only when no other home uses it
+                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    // another server's jails live there
+                }
             }
         }
     }
