@@ -107,6 +107,7 @@ public final class SandboxRuntime implements Runtime {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private volatile Prepared prepared;
     private volatile Status status;
+    private boolean installed; // guarded by this
 
     /** What the runtime found it can use. */
     private record Prepared(Path bwrap, Optional<Path> setpriv, Path nsenter, Path perl, InstanceCgroups cgroups, boolean disableUserns,
@@ -120,7 +121,7 @@ public final class SandboxRuntime implements Runtime {
     public SandboxRuntime(SandboxRuntimeSettings settings) {
         this.settings = requireNonNull(settings, "settings is null");
         this.images = new SandboxImages(settings.images());
-        this.root = uid() == 0;
+        this.root = SandboxRuntimeSettings.uid() == 0;
         this.containers = settings.stateRoot().resolve("containers");
         this.volumes = settings.stateRoot().resolve("volumes");
     }
@@ -161,13 +162,11 @@ public final class SandboxRuntime implements Runtime {
         problems.addAll(cgroups.problems());
         Path shim = settings.stateRoot().resolve(".bin").resolve(SHIM);
         Path forwarder = settings.stateRoot().resolve(".bin").resolve(FORWARDER);
-        if (problems.isEmpty()) {
-            try {
-                prepareDirectories();
-                install(SHIM, shim);
-                install(FORWARDER, forwarder);
-            } catch (IOException e) {
-                problems.add("cannot prepare " + settings.stateRoot() + " or " + settings.secretRoot() + ": " + e);
+        if (problems.isEmpty() && root) {
+            for (Path dir : List.of(settings.images(), settings.stateRoot())) {
+                untraversable(dir).ifPresent(blocked -> problems.add("the jail user " + settings.jailUid() + " cannot pass through "
+                        + blocked + " to reach " + dir + "; make it o+x (chmod 711) or put "
+                        + (dir.equals(settings.images()) ? "ROOST_SANDBOX_IMAGES" : "ROOST_SANDBOX_STATE") + " elsewhere"));
             }
         }
         boolean disableUserns = false;
@@ -216,7 +215,10 @@ public final class SandboxRuntime implements Runtime {
         List<ObservedContainer> all = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(containers)) {
             for (Path dir : dirs) {
-                observeOne(dir).ifPresent(all::add);
+                // .new-* and .removed-* are jails being made or removed, not yet or no longer there.
+                if (!dir.getFileName().toString().startsWith(".")) {
+                    observeOne(dir).ifPresent(all::add);
+                }
             }
         } catch (NoSuchFileException e) {
             return List.of();
@@ -360,6 +362,7 @@ public final class SandboxRuntime implements Runtime {
     }
 
     private String create(Prepared p, WorkloadSpec spec, int replica, SecretSource secrets) {
+        ensureInstalled(p);
         String id = containerId(spec, replica);
         Object lock = locks.computeIfAbsent(id, k -> new Object());
         synchronized (lock) {
@@ -394,6 +397,11 @@ public final class SandboxRuntime implements Runtime {
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
                 Path secretDir = secretDirOf(id);
                 deleteTree(secretDir);
+                if (!Files.isDirectory(settings.secretRoot())) {
+                    // Made with the first jail, not at start: a server that runs none leaves nothing in /dev/shm.
+                    Files.createDirectories(settings.secretRoot());
+                    Files.setPosixFilePermissions(settings.secretRoot(), PosixFilePermissions.fromString("rwx--x--x"));
+                }
                 Files.createDirectories(secretDir);
                 Files.setPosixFilePermissions(secretDir, PosixFilePermissions.fromString("rwx------"));
                 List<String> options = jailOptions(p, spec, image, id, secretDir, secretFiles);
@@ -595,6 +603,7 @@ public final class SandboxRuntime implements Runtime {
     }
 
     private void start(Prepared p, String containerId) {
+        ensureInstalled(p);
         Path dir = dirOf(containerId);
         JailRecord r = record(containerId);
         if (state(dir, r).running()) {
@@ -869,6 +878,7 @@ public final class SandboxRuntime implements Runtime {
             if (running != null && running.isAlive()) {
                 return socket;
             }
+            ensureInstalled(p);
             JailRecord r = record(containerId);
             long main = mainProcess(r).orElseThrow(() -> new RuntimeFailure(RuntimeFailure.Kind.FAILED, containerId + " is not running"));
             try {
@@ -1052,6 +1062,24 @@ public final class SandboxRuntime implements Runtime {
 
     // ---- files --------------------------------------------------------------------------
 
+    /**
+     * Makes the state directories and installs the supervisor and forwarder scripts, once, before
+     * the first jail: a server that runs no jail leaves nothing behind.
+     */
+    private synchronized void ensureInstalled(Prepared p) {
+        if (installed) {
+            return;
+        }
+        try {
+            prepareDirectories();
+            install(SHIM, p.shim());
+            install(FORWARDER, p.forwarder());
+            installed = true;
+        } catch (IOException e) {
+            throw new RuntimeFailure(RuntimeFailure.Kind.UNAVAILABLE, "cannot prepare " + settings.stateRoot() + ": " + e);
+        }
+    }
+
     private void prepareDirectories() throws IOException {
         for (Path d : List.of(settings.stateRoot(), containers, volumes, settings.stateRoot().resolve(".bin"))) {
             Files.createDirectories(d);
@@ -1060,8 +1088,6 @@ public final class SandboxRuntime implements Runtime {
         Files.setPosixFilePermissions(settings.stateRoot(), PosixFilePermissions.fromString("rwx--x--x"));
         Files.setPosixFilePermissions(containers, PosixFilePermissions.fromString("rwx--x--x"));
         Files.setPosixFilePermissions(volumes, PosixFilePermissions.fromString("rwx--x--x"));
-        Files.createDirectories(settings.secretRoot());
-        Files.setPosixFilePermissions(settings.secretRoot(), PosixFilePermissions.fromString("rwx--x--x"));
         // Half-made or half-removed jails of an earlier run.
         try (DirectoryStream<Path> left = Files.newDirectoryStream(containers, ".*")) {
             for (Path dir : left) {
@@ -1115,6 +1141,24 @@ public final class SandboxRuntime implements Runtime {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted during a trial jail");
         }
+    }
+
+    /** The first existing directory on the way to {@code dir} (itself included) that the jail user may not pass through. */
+    private Optional<Path> untraversable(Path dir) {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (!Files.isDirectory(p)) {
+                continue;
+            }
+            try {
+                boolean jailOwns = Integer.valueOf(settings.jailUid()).equals(Files.getAttribute(p, "unix:uid"));
+                if (!jailOwns && !Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                    return Optional.of(p);
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     private static boolean bubblewrapAtLeast08(Path bwrap) {
@@ -1212,19 +1256,6 @@ public final class SandboxRuntime implements Runtime {
         }
         dirs.addAll(List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"));
         return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, program)).filter(Files::isExecutable).findFirst();
-    }
-
-    private static int uid() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return Integer.parseInt(line.substring(4).strip().split("\\s+")[0]);
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through
-        }
-        return -1;
     }
 
     private static String bytes(long bytes) {

@@ -43,14 +43,37 @@ public record SandboxRuntimeSettings(Path images, Path stateRoot, Path secretRoo
         }
     }
 
-    /** Defaults below {@code home} (a directory of Roost's own): images in {@code home/sandbox-images}, jails in {@code home/sandbox}. */
+    /**
+     * Defaults for a server whose home is {@code home}. Run as root, jails run as another user who
+     * must pass through every directory above their image and state, and Roost's home is 0700:
+     * images and jails then go to {@code /var/lib/roost-sbx/<hash of the home>/images} and
+     * {@code …/state}. Run as another user, jails run as that user: {@code home/sandbox-images}
+     * and {@code home/sandbox}.
+     */
     public static SandboxRuntimeSettings defaults(Path home) {
         Path home2 = home.toAbsolutePath().normalize();
         Path shm = Path.of("/dev/shm");
-        String tag = Integer.toHexString(home2.toString().hashCode());
+        String tag = String.format("%08x", home2.toString().hashCode());
         Path secrets = java.nio.file.Files.isDirectory(shm) ? shm.resolve("roost-sandbox-" + tag) : home2.resolve("sandbox-secrets");
-        return new SandboxRuntimeSettings(home2.resolve("sandbox-images"), home2.resolve("sandbox"), secrets, Optional.empty(), NOBODY,
-                NOBODY, Optional.empty(), 10L << 20, Duration.ofSeconds(10), 512L << 20);
+        boolean root = uid() == 0;
+        Path base = Path.of("/var/lib/roost-sbx", tag);
+        return new SandboxRuntimeSettings(root ? base.resolve("images") : home2.resolve("sandbox-images"),
+                root ? base.resolve("state") : home2.resolve("sandbox"), secrets, Optional.empty(), NOBODY, NOBODY, Optional.empty(),
+                10L << 20, Duration.ofSeconds(10), 512L << 20);
+    }
+
+    /** The real user id of this process, from {@code /proc/self/status}; -1 when unknown. */
+    static int uid() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).strip().split("\\s+")[0]);
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // unknown
+        }
+        return -1;
     }
 
     /**

@@ -29,7 +29,7 @@ public final class SandboxTestSupport {
     private static final Path SECRETS = Path.of(Files.isDirectory(Path.of("/dev/shm")) ? "/dev/shm" : "/tmp",
             "roost-sbxrt-secrets-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
     private static volatile String imageProblem;
-    private static volatile boolean imagesBuilt;
+    private static final java.util.Set<Path> imagesBuilt = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     static {
         java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -73,7 +73,7 @@ public final class SandboxTestSupport {
     }
 
     private static synchronized String images(Path dir) {
-        if (imagesBuilt) {
+        if (imagesBuilt.contains(dir)) {
             return null;
         }
         if (imageProblem != null) {
@@ -101,12 +101,17 @@ public final class SandboxTestSupport {
             Thread.currentThread().interrupt();
             return "interrupted";
         }
-        imagesBuilt = true;
+        imagesBuilt.add(dir);
         return null;
     }
 
     /** Someone kills every process of the jail outside Roost (as {@code kill -9} of its cgroup would). */
     public static void killBehindBack(SandboxRuntime runtime, String containerId) {
         runtime.cgroupOf(containerId).killAll();
+    }
+
+    /** Deletes a directory tree (test hygiene). */
+    public static void delete(Path root) {
+        SandboxRuntime.deleteTree(root);
     }
 }
