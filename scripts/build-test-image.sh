@@ -4,6 +4,12 @@
 # (the same, but its health endpoint answers 503). Idempotent: does nothing when both images
 # exist and were built by this version of the script. Needs docker and busybox-static.
 #
+#   build-test-image.sh                 the Docker images
+#   build-test-image.sh --sandbox DIR   the same two images for the sandbox runtime, as directories
+#                                       DIR/roost-test/busybox/{1,unhealthy}/ with image.json and
+#                                       rootfs/ (no Docker needed); the Docker images too when a
+#                                       daemon answers
+#
 # What the image holds:
 #   /bin/busybox and a symlink per applet (sh, wget, httpd, ...)
 #   /www/healthz, /www/health     static "ok"
@@ -25,9 +31,22 @@ image=roost-test/busybox
 busybox=${BUSYBOX:-/bin/busybox}
 say() { printf 'build-test-image: %s\n' "$*"; }
 
-command -v docker >/dev/null || { say "docker is not installed (apt-get install docker.io)" >&2; exit 1; }
-docker version --format '{{.Server.Version}}' >/dev/null 2>&1 \
-    || { say "no Docker daemon answers (start one: dockerd --iptables=false --bridge=none &)" >&2; exit 1; }
+sandbox_dir=
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --sandbox) [[ $# -ge 2 ]] || { say "--sandbox needs a directory" >&2; exit 2; }; sandbox_dir=$2; shift 2 ;;
+        *) say "unknown argument $1 (usage: build-test-image.sh [--sandbox DIR])" >&2; exit 2 ;;
+    esac
+done
+with_docker=1
+if ! command -v docker >/dev/null || ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+    if [[ -z "$sandbox_dir" ]]; then
+        command -v docker >/dev/null || { say "docker is not installed (apt-get install docker.io)" >&2; exit 1; }
+        say "no Docker daemon answers (start one: dockerd --iptables=false --bridge=none &)" >&2
+        exit 1
+    fi
+    with_docker=
+fi
 applets=$("$busybox" --list 2>/dev/null || true)
 if [[ ! -x "$busybox" ]] || ! grep -qx httpd <<<"$applets"; then
     say "$busybox is not a static busybox with httpd (apt-get install busybox-static)" >&2
@@ -37,8 +56,19 @@ fi
 # The build's fingerprint: this script and the busybox binary. Stored as a label.
 fingerprint=$(cat "${BASH_SOURCE[0]}" "$busybox" | sha256sum | cut -c1-16)
 current() { docker image inspect --format '{{index .Config.Labels "roost.test-image"}}' "$1" 2>/dev/null || true; }
-if [[ "$(current "$image:1")" == "$fingerprint" && "$(current "$image:unhealthy")" == "$fingerprint" ]]; then
-    say "$image:1 and $image:unhealthy are up to date ($fingerprint)"
+docker_current=
+if [[ -z "$with_docker" ]] || [[ "$(current "$image:1")" == "$fingerprint" && "$(current "$image:unhealthy")" == "$fingerprint" ]]; then
+    docker_current=1
+fi
+sandbox_current=1
+if [[ -n "$sandbox_dir" ]]; then
+    for tag in 1 unhealthy; do
+        [[ "$(cat "$sandbox_dir/$image/$tag/.fingerprint" 2>/dev/null || true)" == "$fingerprint" ]] || sandbox_current=
+    done
+fi
+if [[ -n "$docker_current" && -n "$sandbox_current" ]]; then
+    [[ -n "$with_docker" ]] && say "$image:1 and $image:unhealthy are up to date ($fingerprint)"
+    [[ -n "$sandbox_dir" ]] && say "sandbox images in $sandbox_dir are up to date ($fingerprint)"
     exit 0
 fi
 
@@ -92,6 +122,31 @@ exec /bin/roost-test-service
 NODE
 chmod 755 "$root/bin/node"
 chmod 755 "$root/www/cgi-bin/healthz" "$root/www/cgi-bin/webhook" "$root/bin/roost-test-service"
+
+# Sandbox runtime images: NAME/TAG/image.json and NAME/TAG/rootfs/, readable by the jail user.
+sandbox_image() { # tag, json
+    local target="$sandbox_dir/$image/$1" tmp
+    tmp=$(mktemp -d "$sandbox_dir/.build-XXXXXX")
+    cp -a "$root" "$tmp/rootfs"
+    printf '%s\n' "$2" >"$tmp/image.json"
+    echo "$fingerprint" >"$tmp/.fingerprint"
+    chmod 755 "$tmp" "$tmp/rootfs"
+    chmod 644 "$tmp/image.json" "$tmp/.fingerprint"
+    mkdir -p "$(dirname "$target")"
+    rm -rf "$target"
+    mv "$tmp" "$target"
+    say "sandbox image -> $target"
+}
+if [[ -n "$sandbox_dir" && -z "$sandbox_current" ]]; then
+    mkdir -p "$sandbox_dir"
+    chmod 755 "$sandbox_dir"
+    sandbox_image 1 '{"cmd": ["/bin/roost-test-service"], "env": {"PATH": "/bin"}, "workdir": "/"}'
+    sandbox_image unhealthy '{"cmd": ["/bin/roost-test-service"], "env": {"PATH": "/bin", "ROOST_TEST_HEALTH": "503"}, "workdir": "/"}'
+    for d in "$sandbox_dir/roost-test" "$sandbox_dir/$image"; do chmod 755 "$d"; done
+fi
+if [[ -n "$docker_current" ]]; then
+    exit 0
+fi
 
 build() { # tag, extra import changes...
     local tag=$1

@@ -27,6 +27,11 @@ final class BenchApi {
     record Response(int status, String body) {
     }
 
+    /** The admin's access token, for requests the benchmark times itself. */
+    String token() {
+        return token;
+    }
+
     static BenchApi login(HttpClient client, String baseUrl, String username, String password)
             throws IOException, InterruptedException {
         String body = JSON.writeValueAsString(java.util.Map.of("username", username, "password", password));

@@ -227,7 +227,7 @@ public final class SandboxBenchmark {
     }
 
     /** Nanoseconds to the first output byte, and to the result. */
-    private static long[] sandboxSample(BubblewrapSandbox sandbox, SandboxJob job) throws InterruptedException {
+    static long[] sandboxSample(BubblewrapSandbox sandbox, SandboxJob job) throws InterruptedException {
         CompletableFuture<Long> firstByte = new CompletableFuture<>();
         long t0 = System.nanoTime();
         RunningJob running = sandbox.start(job, (stream, chunk) -> {
@@ -243,7 +243,7 @@ public final class SandboxBenchmark {
         return new long[] {firstByte.join() - t0, t1 - t0};
     }
 
-    private static long[] dockerSample() throws IOException, InterruptedException {
+    static long[] dockerSample() throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder("docker", "run", "--rm", "--network", "none", IMAGE, "echo", "ready")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -263,7 +263,7 @@ public final class SandboxBenchmark {
     }
 
     /** Why docker cannot be measured, or null when it can (the test image is built when missing). */
-    private static String dockerProblem() {
+    static String dockerProblem() {
         try {
             if (run("docker", "image", "inspect", IMAGE) == 0) {
                 return null;

@@ -87,6 +87,8 @@ public final class Main implements Runnable {
         CommandLine node = new CommandLine(new NodeCommand(connection));
         node.addSubcommand(new NodeCommand.Tokens(connection));
         root.addSubcommand(node);
+        root.addSubcommand(new RunCommand(connection));
+        root.addSubcommand(new TaskCommand(connection));
         root.addSubcommand(new AuditCommand(connection));
         root.addSubcommand(new GatewayCommands.Key(connection));
         root.addSubcommand(new GatewayCommands.ProviderCommand(connection));
@@ -98,6 +100,9 @@ public final class Main implements Runnable {
         root.addSubcommand(new SchemaCommand(connection));
         root.addSubcommand(new CompletionCommand(connection));
         root.addSubcommand(new CommandLine.HelpCommand());
+
+        // `roost run echo -n hi`: everything from the command on is the command's, not ours.
+        root.getSubcommands().get("run").setStopAtPositional(true);
 
         // The server command has no server to talk to.
         CommandSpec up = root.getSubcommands().get("up").getCommandSpec();

@@ -190,6 +190,8 @@ final class NodeCommand {
             @Option(names = "--state-dir", paramLabel = "DIR",
                     description = "Where the node keeps its identity (default: $ROOST_NODE_STATE_DIR, else ~/.roost-node).")
             Path stateDir,
+            @Option(names = "--no-tasks", description = "Join and heartbeat, but run no tasks.")
+            boolean noTasks,
             @Option(names = "--heartbeats", paramLabel = "N", hidden = true,
                     description = "Stop after N heartbeats (for tests and scripted checks; default: run until stopped).")
             Long heartbeats) {
@@ -206,7 +208,8 @@ final class NodeCommand {
         Path dir = stateDir != null ? stateDir : connection.context().variable("ROOST_NODE_STATE_DIR") != null
                 ? Path.of(connection.context().variable("ROOST_NODE_STATE_DIR"))
                 : Path.of(System.getProperty("user.home"), ".roost-node");
-        NodeAgent agent = new NodeAgent(connection.server(), dir, connection.context().err(), connection.context().clock());
+        NodeAgent agent = new NodeAgent(connection.server(), dir, connection.context().err(), connection.context().clock(),
+                noTasks ? NodeAgent.TaskOptions.disabled() : NodeAgent.TaskOptions.fromEnvironment(connection.context().env(), dir));
         return agent.run(joinToken, name, labels == null ? Map.of() : labels, heartbeats == null ? Long.MAX_VALUE : heartbeats);
     }
 

@@ -8,6 +8,7 @@ import dev.roost.server.config.RoostConfig;
 import dev.roost.server.logging.LogSetup;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -38,6 +39,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--runtime", paramLabel = "RUNTIME",
             description = "Where instances run: auto (Docker when a daemon answers), docker, fake or none. Default: $ROOST_RUNTIME or auto.")
     String runtime;
+
+    @Option(names = "--no-local-node",
+            description = "Start no local node next to the server (also ROOST_LOCAL_NODE=off); tasks then need joined nodes.")
+    boolean noLocalNode;
 
     @Option(names = "--log-format", paramLabel = "FORMAT", description = "json, text or auto (text on a terminal). Default: $ROOST_LOG_FORMAT or auto.")
     LogSetup.Format logFormat;
@@ -86,9 +91,15 @@ final class UpCommand implements Callable<Integer> {
         } catch (IllegalStateException | IllegalArgumentException | dev.roost.store.DatabaseUnavailableException e) {
             throw new CliException(ExitCodes.UNREACHABLE, e.getMessage());
         }
+        boolean localNode = !noLocalNode && !List.of("off", "false", "no", "0")
+                .contains(context.env().getOrDefault("ROOST_LOCAL_NODE", "on").trim().toLowerCase(Locale.ROOT));
+        LocalNode node = localNode ? LocalNode.start(server, config.home().resolve("node"), context.err(), context.env()) : null;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             context.out().println("Stopping Roost...");
+            if (node != null) {
+                node.close();
+            }
             server.close();
             stopped.countDown();
         }, "roost-shutdown"));

@@ -425,7 +425,9 @@ public abstract class RuntimeContract {
     void http_probe_of_a_healthy_container_is_healthy() {
         String id = create(workload().spec());
 
-        ProbeResult result = runtime().probe(id, HEALTHY_HTTP, HTTP_PORT, PROBE_TIMEOUT);
+        ProbeResult result = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> runtime().probe(id, HEALTHY_HTTP, HTTP_PORT, PROBE_TIMEOUT),
+                        r -> r.detail().startsWith("HTTP "));
 
         assertThat(result.healthy()).as(result.detail()).isTrue();
         assertThat(result.detail()).startsWith("HTTP 2");
@@ -435,7 +437,10 @@ public abstract class RuntimeContract {
     void http_probe_of_an_unhealthy_container_is_unhealthy() {
         String id = create(workload().image(unhealthyImage()).spec());
 
-        ProbeResult result = runtime().probe(id, HEALTHY_HTTP, HTTP_PORT, PROBE_TIMEOUT);
+        // The server in the container may need a moment to listen; until then the probe says "connection refused".
+        ProbeResult result = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> runtime().probe(id, HEALTHY_HTTP, HTTP_PORT, PROBE_TIMEOUT),
+                        r -> r.detail().startsWith("HTTP "));
 
         assertThat(result.healthy()).isFalse();
         assertThat(result.detail()).isEqualTo("HTTP 503");

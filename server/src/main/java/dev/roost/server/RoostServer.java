@@ -12,6 +12,9 @@ import dev.roost.server.auth.LoginRateLimiter;
 import dev.roost.server.auth.PasswordHasher;
 import dev.roost.server.auth.SessionTokens;
 import dev.roost.server.bootstrap.FirstStart;
+import dev.roost.server.console.ConsoleFront;
+import dev.roost.server.console.ConsoleRoutes;
+import dev.roost.server.console.Pages;
 import dev.roost.server.config.RoostConfig;
 import dev.roost.server.home.RoostHome;
 import dev.roost.server.http.ApiRoute;
@@ -45,6 +48,13 @@ import dev.roost.store.Database;
 import dev.roost.store.EmbeddedDatabase;
 import dev.roost.store.LeaderLock;
 import dev.roost.store.instances.InstanceRepository;
+import dev.roost.store.jobs.JobQueue;
+import dev.roost.store.jobs.JobWakeups;
+import dev.roost.store.jobs.LeaseReaper;
+import dev.roost.store.jobs.RetryPolicy;
+import dev.roost.server.tasks.NodeJobRoutes;
+import dev.roost.server.tasks.TaskRoutes;
+import dev.roost.server.tasks.WorkSignal;
 import dev.roost.store.secrets.DatabaseSecretStore;
 import dev.roost.store.secrets.SecretStore;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -89,6 +99,8 @@ public final class RoostServer implements AutoCloseable {
 
     private final Runtime givenRuntime;
     private NodeHeartbeatWatcher nodeWatcher;
+    private JobQueue jobQueue;
+    private LeaseReaper leaseReaper;
     private dev.roost.gateway.ModelGateway modelGateway;
 
     private RoostServer(RoostConfig config, Clock clock, Runtime givenRuntime) {
@@ -153,7 +165,8 @@ public final class RoostServer implements AutoCloseable {
         if (givenRuntime != null) {
             runtime = Optional.of(givenRuntime);
         } else {
-            runtime = RuntimeSelection.select(config.runtime(), config.docker(), clock);
+            runtime = RuntimeSelection.select(config.runtime(), config.docker(),
+                    dev.roost.runtime.sandbox.SandboxRuntimeSettings.fromEnvironment(System.getenv(), config.home()), clock);
             runtime.ifPresent(closeables::add);
         }
 
@@ -179,7 +192,8 @@ public final class RoostServer implements AutoCloseable {
         List<ApiRoute> routes = new ArrayList<>();
         AtomicReference<Map<String, Object>> openApi = new AtomicReference<>();
         routes.addAll(new SystemRoutes(database, meters, readiness, openApi::get, Version.current()).routes());
-        routes.addAll(new AuthRoutes(hasher, sessionTokens, loginLimiter).routes());
+        AuthRoutes authRoutes = new AuthRoutes(hasher, sessionTokens, loginLimiter);
+        routes.addAll(authRoutes.routes());
         routes.addAll(new UserRoutes(hasher).routes());
         routes.addAll(new PlanRoutes().routes());
         routes.addAll(new WorkspaceRoutes().routes());
@@ -199,6 +213,12 @@ public final class RoostServer implements AutoCloseable {
                 new LoginRateLimiter(config.loginAttemptsPerMinute(), config.loginAttemptsPerAddressPerMinute()),
                 config.nodes().heartbeatInterval()).routes());
         routes.addAll(new WebhookRoutes(database, secrets, runtime, config.webhooks(), meters, clock).routes());
+        jobQueue = new JobQueue(database, clock, new RetryPolicy(config.tasks().retryBase(), config.tasks().retryMax()));
+        WorkSignal workSignal = new WorkSignal(new JobWakeups(settings));
+        workSignal.start();
+        closeables.add(workSignal);
+        routes.addAll(new TaskRoutes(database, workSignal, config.tasks(), Duration.ofSeconds(15)).routes());
+        routes.addAll(new NodeJobRoutes(database, jobQueue, workSignal, config.tasks()).routes());
         dev.roost.gateway.ModelGateway modelGateway = new dev.roost.gateway.ModelGateway(database, secrets, config.gateway(),
                 meters, clock);
         closeables.add(modelGateway); // closed after the HTTP server stops: it writes the usage still queued
@@ -207,7 +227,14 @@ public final class RoostServer implements AutoCloseable {
         routes.addAll(new dev.roost.server.gateway.GatewayRoutes(modelGateway).routes());
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
-        http = new HttpApi(routes, database, authenticator, meters, clock, config.bindAddress(), config.port(),
+        // The web console: pages under /console that forward to the API routes above (same rules, same audit).
+        Map<String, ApiRoute> apiByKey = new java.util.HashMap<>();
+        routes.forEach(r -> apiByKey.put(r.key(), r));
+        Pages consolePages = new Pages();
+        ConsoleFront consoleFront = new ConsoleFront(clock, config.publicUrl(), consolePages);
+        routes.addAll(new ConsoleRoutes(apiByKey, consoleFront, consolePages, authRoutes).routes());
+
+        http = new HttpApi(routes, database, authenticator, consoleFront, meters, clock, config.bindAddress(), config.port(),
                 config.maxRequestBytes());
         http.start();
         closeables.add(http::stop);
@@ -227,6 +254,10 @@ public final class RoostServer implements AutoCloseable {
         nodeWatcher.start();
         closeables.add(nodeWatcher);
         this.nodeWatcher = nodeWatcher;
+
+        leaseReaper = new LeaseReaper(jobQueue, config.tasks().reaperInterval());
+        leaseReaper.start();
+        closeables.add(leaseReaper);
 
         ExpiredRecordsSweeper sweeper = new ExpiredRecordsSweeper(database, clock, Duration.ofHours(1), meters);
         sweeper.start();
@@ -275,6 +306,16 @@ public final class RoostServer implements AutoCloseable {
     /** The duty that marks silent nodes NOT_READY and LOST (tests run a pass by hand after moving the clock). */
     public NodeHeartbeatWatcher nodeWatcher() {
         return nodeWatcher;
+    }
+
+    /** The durable job queue that tasks run through. */
+    public JobQueue jobQueue() {
+        return jobQueue;
+    }
+
+    /** The duty that takes back expired task leases (tests run a pass by hand). */
+    public LeaseReaper leaseReaper() {
+        return leaseReaper;
     }
 
     /** The model gateway's data plane (tests flush its usage records). */

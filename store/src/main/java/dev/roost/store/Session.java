@@ -83,6 +83,14 @@ public final class Session implements AutoCloseable {
         return new dev.roost.store.jobs.JobRepository(handle);
     }
 
+    public dev.roost.store.tasks.TaskRepository tasks() {
+        return new dev.roost.store.tasks.TaskRepository(handle);
+    }
+
+    public dev.roost.store.console.ConsoleSessionRepository consoleSessions() {
+        return new dev.roost.store.console.ConsoleSessionRepository(handle);
+    }
+
     public IdempotencyStore idempotency() {
         return new IdempotencyStore(handle);
     }

@@ -19,7 +19,7 @@ public record Problem(int status, String code, String detail, List<FieldProblem>
         errors = List.copyOf(errors);
     }
 
-    static Problem from(int status, byte[] body, String requestIdHeader) {
+    public static Problem from(int status, byte[] body, String requestIdHeader) {
         JsonNode doc = null;
         try {
             doc = body.length == 0 ? null : ApiJson.MAPPER.readTree(body);

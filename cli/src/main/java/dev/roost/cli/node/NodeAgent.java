@@ -4,124 +4,173 @@ import static java.util.Objects.requireNonNull;
 
 import dev.roost.cli.CliException;
 import dev.roost.cli.ExitCodes;
-import dev.roost.cli.client.Credentials;
 import dev.roost.cli.client.ProblemException;
-import dev.roost.cli.client.RoostClient;
-import dev.roost.server.Version;
+import dev.roost.sandbox.SandboxAvailability;
+import dev.roost.sandbox.bubblewrap.BubblewrapSandbox;
+import dev.roost.sandbox.bubblewrap.BubblewrapSettings;
+import dev.roost.sandbox.egress.EgressNetwork;
+import dev.roost.sandbox.egress.EgressProxy;
+import dev.roost.sandbox.egress.EgressSettings;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The heartbeat half of a worker node: joins (or resumes from its state directory), then
- * heartbeats at the interval the server asks for, renewing its short-lived node JWT before it
- * expires and saving each rotated refresh credential before using the new JWT. Confined to the
- * thread that calls {@link #run}. Running jobs is not part of it yet.
+ * A worker node: joins (or resumes from its state directory), heartbeats at the interval the
+ * server asks for, and, when it has a usable sandbox, runs tasks with a {@link TaskWorker}. A
+ * node without a usable sandbox reports none, so the server gives it no tasks: it never runs a
+ * task unsandboxed. The egress proxy (one per node) is made once the first config names the
+ * model gateway. The heartbeat loop is confined to the thread that calls {@link #run}.
  */
 public final class NodeAgent {
-    /** Renew when less than this share of the JWT's life is left. */
-    private static final double RENEW_AT_REMAINING = 0.3;
+    /**
+     * How this node runs tasks: whether at all, the sandbox's settings, and the egress proxy's
+     * settings and network (tests substitute a network that reaches their loopback servers).
+     */
+    public record TaskOptions(boolean enabled, BubblewrapSettings sandbox, EgressSettings egress, EgressNetwork network) {
+        public static TaskOptions disabled() {
+            return new TaskOptions(false, null, null, null);
+        }
 
-    private final String server;
+        /**
+         * From the environment ({@code ROOST_SANDBOX_*}, {@code ROOST_EGRESS_*}). Jobs' working directories go under
+         * {@code ROOST_NODE_WORK_DIR}, by default a directory of this node's own in the system's temporary directory:
+         * the job user (nobody) must be able to pass through every parent, which a home directory (0700) does not allow.
+         */
+        public static TaskOptions fromEnvironment(Map<String, String> env, Path stateDir) {
+            String given = env.get("ROOST_NODE_WORK_DIR");
+            Path workRoot = given != null && !given.isBlank() ? Path.of(given).toAbsolutePath()
+                    : Path.of(System.getProperty("java.io.tmpdir"), "roost-node-" + Integer.toHexString(
+                            stateDir.toAbsolutePath().normalize().toString().hashCode()));
+            return new TaskOptions(true, BubblewrapSettings.fromEnvironment(env, workRoot),
+                    EgressSettings.fromEnvironment(env), EgressNetwork.SYSTEM);
+        }
+    }
+
+    private final NodeLink link;
     private final NodeStateFile state;
     private final MachineFacts facts;
     private final PrintStream log;
-    private final Clock clock;
-    private final RoostClient anonymous;
-
-    private String nodeId;
-    private String name;
-    private String nodeToken;
-    private Instant tokenIssuedAt;
-    private Instant tokenExpiresAt;
+    private final TaskOptions tasks;
     private Duration heartbeatInterval = Duration.ofSeconds(10);
+    private SandboxAvailability availability;
+    private TaskWorker worker;
+    private EgressProxy proxy;
+    private volatile boolean stopped;
 
     public NodeAgent(String server, Path stateDir, PrintStream log, Clock clock) {
-        this.server = requireNonNull(server, "server is null");
+        this(server, stateDir, log, clock, TaskOptions.disabled());
+    }
+
+    public NodeAgent(String server, Path stateDir, PrintStream log, Clock clock, TaskOptions tasks) {
         this.state = new NodeStateFile(requireNonNull(stateDir, "stateDir is null"));
+        this.link = new NodeLink(requireNonNull(server, "server is null"), state, requireNonNull(clock, "clock is null"));
         this.facts = new MachineFacts(stateDir);
         this.log = requireNonNull(log, "log is null");
-        this.clock = requireNonNull(clock, "clock is null");
-        this.anonymous = new RoostClient(server, Credentials.NONE, Version.current());
+        this.tasks = requireNonNull(tasks, "tasks is null");
+    }
+
+    /** Stops the heartbeat loop after the current beat (from another thread). */
+    public void stop() {
+        stopped = true;
     }
 
     /**
      * Joins with {@code joinToken} (or, when null, resumes the saved identity) and heartbeats
-     * {@code maxHeartbeats} times or until interrupted. Returns the exit code.
+     * {@code maxHeartbeats} times or until interrupted or stopped. Returns the exit code.
      */
     public int run(String joinToken, String requestedName, Map<String, String> labels, long maxHeartbeats) {
-        Map<String, Object> capabilities = facts.capabilities(labels);
+        String server = link.server();
+        Map<String, Object> capabilities = capabilities(labels);
         var saved = state.load();
         if (joinToken != null) {
             if (saved.isPresent()) {
                 log.println("This machine was joined before as node " + saved.get().name() + "; joining again as a new node.");
             }
             String chosen = requestedName != null ? requestedName : MachineFacts.defaultName();
-            JsonNode joined = anonymous.post("/api/v1/nodes/join",
-                    Map.of("token", joinToken, "name", chosen, "capabilities", capabilities)).json();
-            accept(joined);
-            log.println("Joined " + server + " as node " + name + " (id " + nodeId + "); identity saved in " + state.path());
+            link.join(joinToken, chosen, capabilities);
+            log.println("Joined " + server + " as node " + link.name() + " (id " + link.nodeId() + "); identity saved in "
+                    + state.path());
         } else if (saved.isPresent()) {
             if (!server.equals(saved.get().server())) {
                 throw new CliException(ExitCodes.USAGE, "The saved node identity belongs to " + saved.get().server()
                         + ", not " + server + ". Join with a token to join this server.");
             }
-            renew(saved.get().refreshCredential());
-            log.println("Resumed node " + name + " (id " + nodeId + ") at " + server);
+            link.resume();
+            log.println("Resumed node " + link.name() + " (id " + link.nodeId() + ") at " + server);
         } else {
             throw new CliException(ExitCodes.USAGE, "No join token. Pass --token, set ROOST_JOIN_TOKEN, or use --token-stdin "
                     + "(create one with: roost node token create --ttl 1h).");
         }
+        heartbeatInterval = Duration.ofSeconds(link.heartbeatIntervalSeconds());
+        try {
+            return heartbeats(labels, capabilities, maxHeartbeats);
+        } finally {
+            if (worker != null) {
+                worker.close();
+            }
+            if (proxy != null) {
+                proxy.close();
+            }
+        }
+    }
 
+    private int heartbeats(Map<String, String> labels, Map<String, Object> capabilities, long maxHeartbeats) {
         Map<String, Object> reported = capabilities;
         long appliedVersion = 0;
         boolean sendCapabilities = false;
         String lastState = null;
-        for (long beat = 0; beat < maxHeartbeats; beat++) {
+        boolean firstBeat = true;
+        for (long beat = 0; beat < maxHeartbeats && !stopped; beat++) {
             if (beat > 0 && !sleep(heartbeatInterval)) {
                 break;
             }
-            Instant now = clock.instant();
-            if (tokenExpiresAt != null && Duration.between(now, tokenExpiresAt).toMillis()
-                    < Duration.between(tokenIssuedAt, tokenExpiresAt).toMillis() * RENEW_AT_REMAINING) {
-                renew(state.load().orElseThrow().refreshCredential());
-            }
-            Map<String, Object> current = beat == 0 ? capabilities : facts.capabilities(labels);
+            Map<String, Object> current = beat == 0 ? capabilities : capabilities(labels);
             if (!current.equals(reported)) {
                 sendCapabilities = true;
                 reported = current;
             }
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("load", facts.load(0));
+            body.put("load", facts.load(worker == null ? 0 : worker.runningCount()));
             body.put("appliedConfigVersion", appliedVersion);
             if (sendCapabilities) {
                 body.put("capabilities", current);
             }
             JsonNode answer;
             try {
-                answer = heartbeat(body);
+                answer = link.post("/api/v1/nodes/self/heartbeat", body, Duration.ofSeconds(30));
             } catch (CliException e) {
                 if (e.exitCode() != ExitCodes.UNREACHABLE) {
                     throw e;
                 }
                 log.println("Heartbeat failed: " + e.getMessage() + "; trying again in " + heartbeatInterval.toSeconds() + " s");
                 continue;
+            } catch (ProblemException e) {
+                log.println("Heartbeat refused: " + e.code() + ": " + e.problem().detail());
+                continue;
             }
             sendCapabilities = false;
             long version = answer.path("configVersion").asLong();
+            if (firstBeat) {
+                firstBeat = false;
+                startTasks(answer.path("config"));
+            }
             if (version != appliedVersion) {
-                // This agent holds no work yet, so taking a config is only recording it; the next beat acknowledges it.
                 appliedVersion = version;
+                if (worker != null) {
+                    worker.configure(answer.path("config"));
+                }
                 log.println("Applied node config version " + version + ": " + answer.path("config"));
             }
             String stateNow = answer.path("state").asString() + "/" + answer.path("scheduling").asString();
             if (!stateNow.equals(lastState)) {
-                log.println("Node " + name + " is " + stateNow.replace("/", ", "));
+                log.println("Node " + link.name() + " is " + stateNow.replace("/", ", "));
                 lastState = stateNow;
             }
             long seconds = answer.path("heartbeatIntervalSeconds").asLong(10);
@@ -130,45 +179,57 @@ public final class NodeAgent {
         return ExitCodes.OK;
     }
 
-    private JsonNode heartbeat(Map<String, Object> body) {
-        try {
-            return nodeClient().post("/api/v1/nodes/self/heartbeat", body).json();
-        } catch (ProblemException e) {
-            if ("TOKEN_INVALID".equals(e.code())) {
-                throw new CliException(ExitCodes.AUTH, "The server no longer accepts this node (" + e.problem().detail()
-                        + "). Join again with a new join token: roost node join --token-stdin");
+    /** Capabilities with the sandboxes this node can really use (a probe, not just a binary on the PATH). */
+    private Map<String, Object> capabilities(Map<String, String> labels) {
+        Map<String, Object> caps = new LinkedHashMap<>(facts.capabilities(labels));
+        if (tasks.enabled()) {
+            if (availability == null) {
+                availability = new BubblewrapSandbox(tasks.sandbox()).probe();
+                if (availability.usable()) {
+                    log.println("Sandbox: " + availability.summary());
+                } else {
+                    log.println("SANDBOX_UNAVAILABLE: " + availability.summary()
+                            + ". This node runs no tasks until that is fixed (it never runs one unsandboxed).");
+                }
             }
-            if (!"TOKEN_EXPIRED".equals(e.code())) {
-                throw e;
+            List<Map<String, Object>> sandboxes = new ArrayList<>();
+            if (availability.usable()) {
+                sandboxes.add(Map.of("kind", "bubblewrap", "version",
+                        availability.version().orElse("unknown").replaceFirst("^bubblewrap\\s*", "")));
             }
-            renew(state.load().orElseThrow().refreshCredential());
-            return nodeClient().post("/api/v1/nodes/self/heartbeat", body).json();
+            caps.put("sandboxes", sandboxes);
+        } else {
+            caps.put("sandboxes", List.of());
         }
+        return caps;
     }
 
-    private RoostClient nodeClient() {
-        return new RoostClient(server, new Credentials.ApiToken(nodeToken), Version.current());
-    }
-
-    private void renew(String refreshCredential) {
+    private void startTasks(JsonNode config) {
+        if (!tasks.enabled() || availability == null || !availability.usable()) {
+            return;
+        }
+        EgressSettings egress = tasks.egress();
+        String gateway = config.path("gatewayUrl").asString(null);
+        if (gateway != null && !gateway.isBlank()) {
+            try {
+                egress = egress.withGateway(EgressSettings.HostPort.parse(gateway));
+            } catch (IllegalArgumentException e) {
+                log.println("The node config's gatewayUrl cannot be used by the egress proxy: " + e.getMessage());
+            }
+        }
         try {
-            accept(anonymous.post("/api/v1/nodes/renew", Map.of("refreshCredential", refreshCredential)).json());
-        } catch (ProblemException e) {
-            // Not a user session: "sign in again" would be the wrong advice.
-            throw new CliException(ExitCodes.AUTH, "The server refused this node's credentials ("
-                    + e.problem().detail() + "). Join again with a new join token: roost node join --token-stdin");
+            proxy = new EgressProxy(egress, tasks.network());
+        } catch (RuntimeException e) {
+            log.println("The egress proxy could not start (" + e.getMessage() + "); tasks with egressAllow will fail");
+            proxy = null;
         }
-    }
-
-    /** Takes a join or renewal answer: saves the new refresh credential first, then uses the new JWT. */
-    private void accept(JsonNode credentials) {
-        nodeId = credentials.path("nodeId").asString();
-        name = credentials.path("name").asString();
-        state.save(new NodeStateFile.Saved(server, nodeId, name, credentials.path("refreshCredential").asString()));
-        nodeToken = credentials.path("nodeToken").asString();
-        tokenIssuedAt = clock.instant();
-        tokenExpiresAt = tokenIssuedAt.plusSeconds(credentials.path("expiresIn").asLong(600));
-        heartbeatInterval = Duration.ofSeconds(Math.max(1, credentials.path("heartbeatIntervalSeconds").asLong(10)));
+        BubblewrapSandbox sandbox = proxy == null ? new BubblewrapSandbox(tasks.sandbox())
+                : new BubblewrapSandbox(tasks.sandbox(), proxy);
+        worker = new TaskWorker(link, sandbox, TaskWorker.Settings.of(config), log);
+        worker.start();
+        log.println("Running tasks: up to " + TaskWorker.Settings.of(config).concurrency() + " at once"
+                + (proxy == null ? "" : ", egress through this node's proxy"
+                + (egress.gateway().isPresent() ? " (gateway " + egress.gateway().get() + ")" : "")));
     }
 
     private static boolean sleep(Duration duration) {

@@ -160,7 +160,8 @@ public final class DeploymentPlanner {
         removeBeyond(spec, current, actions);
         removeBeyond(spec, stale, actions);
         if (actions.stream().anyMatch(a -> a instanceof RuntimeAction.CreateContainer)) {
-            actions.add(0, new RuntimeAction.EnsureImage(id, spec.image(), spec.pullPolicy(), version + " runs image " + spec.image()));
+            actions.add(0, new RuntimeAction.EnsureImage(id, spec.image(), spec.pullPolicy(), version + " runs image " + spec.image(),
+                    spec.runtimeKind()));
         }
         return new DeploymentPlan(actions, drift);
     }

@@ -21,13 +21,23 @@ public sealed interface RuntimeAction {
     /** A one-line description for plans and events, e.g. {@code create replica 0 of version 3 (image …)}. */
     String describe();
 
-    /** Makes the image available per the pull policy; fails with IMAGE_NOT_FOUND when it cannot. */
-    record EnsureImage(UUID instanceId, String image, RuntimeSpec.PullPolicy pullPolicy, String reason) implements RuntimeAction {
+    /**
+     * Makes the image available per the pull policy; fails with IMAGE_NOT_FOUND when it cannot.
+     * {@code runtimeKind}: the runtime the workload runs on (empty: the server's configured one).
+     */
+    record EnsureImage(UUID instanceId, String image, RuntimeSpec.PullPolicy pullPolicy, String reason,
+                       java.util.Optional<RuntimeSpec.Kind> runtimeKind) implements RuntimeAction {
         public EnsureImage {
             requireNonNull(instanceId, "instanceId is null");
             requireNonNull(image, "image is null");
             requireNonNull(pullPolicy, "pullPolicy is null");
             requireNonNull(reason, "reason is null");
+            requireNonNull(runtimeKind, "runtimeKind is null");
+        }
+
+        /** For the server's configured runtime. */
+        public EnsureImage(UUID instanceId, String image, RuntimeSpec.PullPolicy pullPolicy, String reason) {
+            this(instanceId, image, pullPolicy, reason, java.util.Optional.empty());
         }
 
         @Override

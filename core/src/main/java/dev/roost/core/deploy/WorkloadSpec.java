@@ -27,6 +27,9 @@ import java.util.UUID;
  *
  * <p>{@link #specHash()} fingerprints every field that shapes a container; runtimes label each
  * container with it, so a container built from another spec is recognised and replaced.
+ *
+ * <p>{@code runtimeKind} is the manifest's {@code spec.runtime.kind}; empty means the server's
+ * configured runtime.
  */
 public record WorkloadSpec(
         UUID instanceId,
@@ -45,7 +48,8 @@ public record WorkloadSpec(
         int replicas,
         List<Volume> volumes,
         Network network,
-        Optional<Health> health) {
+        Optional<Health> health,
+        Optional<RuntimeSpec.Kind> runtimeKind) {
 
     /** The PID limit every container gets unless the runtime is told otherwise. */
     public static final long DEFAULT_PIDS_LIMIT = 256;
@@ -71,6 +75,23 @@ public record WorkloadSpec(
         volumes = List.copyOf(requireNonNull(volumes, "volumes is null"));
         requireNonNull(network, "network is null");
         requireNonNull(health, "health is null");
+        requireNonNull(runtimeKind, "runtimeKind is null");
+    }
+
+    /** A workload for the server's configured runtime (no {@code spec.runtime.kind}). */
+    public WorkloadSpec(UUID instanceId, String workspace, String instance, int version, String image,
+                        RuntimeSpec.PullPolicy pullPolicy, List<String> command, SortedMap<String, String> env,
+                        SortedMap<String, String> secretEnv, SortedMap<String, String> secretFiles, OptionalLong cpuMillis,
+                        OptionalLong memoryBytes, long pidsLimit, int replicas, List<Volume> volumes, Network network,
+                        Optional<Health> health) {
+        this(instanceId, workspace, instance, version, image, pullPolicy, command, env, secretEnv, secretFiles, cpuMillis,
+                memoryBytes, pidsLimit, replicas, volumes, network, health, Optional.empty());
+    }
+
+    /** This workload on runtime {@code kind}. */
+    public WorkloadSpec withRuntimeKind(Optional<RuntimeSpec.Kind> kind) {
+        return new WorkloadSpec(instanceId, workspace, instance, version, image, pullPolicy, command, env, secretEnv, secretFiles,
+                cpuMillis, memoryBytes, pidsLimit, replicas, volumes, network, health, kind);
     }
 
     /**
@@ -99,7 +120,7 @@ public record WorkloadSpec(
         return new WorkloadSpec(instanceId, manifest.metadata().workspace(), manifest.metadata().name(), version,
                 runtime.image(), runtime.imagePullPolicy(), runtime.command(), env, secretEnv, secretFiles,
                 runtime.cpuMillis(), runtime.memoryBytes(), DEFAULT_PIDS_LIMIT, runtime.replicas(),
-                manifest.spec().volumes(), manifest.spec().network(), manifest.spec().health());
+                manifest.spec().volumes(), manifest.spec().network(), manifest.spec().health(), runtime.kind());
     }
 
     private static final String SECRET_PREFIX = "secret:";
@@ -147,6 +168,9 @@ public record WorkloadSpec(
             field(canonical, "port", port.name() + "\u0000" + port.port() + "\u0000" + port.exposure().wire() + "\u0000" + port.admin());
         }
         field(canonical, "health", health.map(Object::toString).orElse("-"));
+        // Docker was the only runtime before the field existed: leaving it out of the hash keeps
+        // the hash of every earlier workload, so an upgrade replaces no container.
+        runtimeKind.filter(kind -> kind != RuntimeSpec.Kind.DOCKER).ifPresent(kind -> field(canonical, "runtimeKind", kind.wire()));
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);

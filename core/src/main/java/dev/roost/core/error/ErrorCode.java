@@ -46,7 +46,18 @@ public enum ErrorCode {
     WEBHOOK_TARGET_UNAVAILABLE(503, "The instance cannot take webhook calls right now"),
     WEBHOOK_TARGET_TIMEOUT(504, "The instance did not answer the webhook call in time"),
     WEBHOOK_TARGET_FAILED(502, "The instance's answer to the webhook call could not be relayed"),
+    /** A state-changing console request came without the CSRF token of its session (or with a wrong one). */
+    CSRF_TOKEN_INVALID(403, "The form's security token is missing or does not match your session"),
 
+    // Tasks on nodes
+    /** The lease a node reports for is no longer its own: the job was taken back or its outcome is recorded. */
+    LEASE_LOST(409, "The lease on this job is no longer held"),
+    /** A task's result was asked for while it is still queued or running. */
+    TASK_NOT_FINISHED(409, "The task has not finished yet"),
+    /** A prompt task cannot run: no model gateway is configured. Prompts are never executed as commands. */
+    INFERENCE_UNAVAILABLE(503, "No model gateway is available for prompt tasks"),
+    /** A node cannot jail jobs (no usable bubblewrap or cgroups), so it runs none. */
+    SANDBOX_UNAVAILABLE(409, "No usable sandbox on this node"),
     // Model gateway (answered in the wire format of the endpoint called)
     /** No virtual key was sent, or it is not one Roost issued. */
     GATEWAY_KEY_INVALID(401, "The virtual key is not valid"),

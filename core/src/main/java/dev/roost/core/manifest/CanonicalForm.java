@@ -156,7 +156,7 @@ public final class CanonicalForm {
 
     private static ObjectNode runtime(RuntimeSpec runtime) {
         ObjectNode node = NODES.objectNode();
-        node.put("kind", runtime.kind().wire());
+        runtime.kind().ifPresent(kind -> node.put("kind", kind.wire()));
         node.put("image", runtime.image());
         node.put("imagePullPolicy", runtime.imagePullPolicy().wire());
         putIfNotEmpty(node, "command", strings(runtime.command()));

@@ -59,7 +59,8 @@ final class ManifestBinder {
 
     private RuntimeSpec runtime(JsonNode node) {
         return new RuntimeSpec(
-                wire(RuntimeSpec.Kind.class, node.path("kind"), RuntimeSpec.Kind.DOCKER),
+                node.path("kind").isMissingNode() ? Optional.empty()
+                        : Optional.of(wire(RuntimeSpec.Kind.class, node.path("kind"), RuntimeSpec.Kind.DOCKER)),
                 node.path("image").stringValue(),
                 wire(RuntimeSpec.PullPolicy.class, node.path("imagePullPolicy"), RuntimeSpec.PullPolicy.IF_NOT_PRESENT),
                 strings(node.path("command")),

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
@@ -12,9 +13,11 @@ import java.util.TreeMap;
  * The container (or sandbox) to run. CPU and memory are limits per replica; absent means
  * the manifest sets no limit (the {@code limits-required} policy refuses that unless overridden).
  * Environment values are plain text or {@code secret:NAME} references, sorted by name.
+ * {@code kind} is empty when the manifest does not say: the instance then runs on the server's
+ * configured runtime.
  */
 public record RuntimeSpec(
-        Kind kind,
+        Optional<Kind> kind,
         String image,
         PullPolicy imagePullPolicy,
         List<String> command,

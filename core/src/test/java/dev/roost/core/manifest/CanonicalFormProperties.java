@@ -76,7 +76,6 @@ class CanonicalFormProperties {
         Random random = new Random(seed);
         ObjectNode explicit = manifest.deepCopy();
         Map<String, Object> defaults = Map.ofEntries(
-                Map.entry("/spec/runtime/kind", "docker"),
                 Map.entry("/spec/runtime/imagePullPolicy", "IfNotPresent"),
                 Map.entry("/spec/runtime/replicas", 1),
                 Map.entry("/spec/network/inbound", "NONE"),

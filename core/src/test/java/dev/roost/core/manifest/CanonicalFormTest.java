@@ -41,7 +41,6 @@ class CanonicalFormTest {
     @Test
     void spelledOutDefaultsHashLikeOmittedOnes() {
         ObjectNode explicit = ManifestFixtures.minimal();
-        set(explicit, "/spec/runtime/kind", "docker");
         set(explicit, "/spec/runtime/imagePullPolicy", "IfNotPresent");
         set(explicit, "/spec/runtime/replicas", 1);
         set(explicit, "/spec/runtime/env", yaml("{}"));
@@ -104,5 +103,15 @@ class CanonicalFormTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(
                         () -> new ValidatedManifest(v.manifest(), v.canonicalJson(), "0".repeat(64)))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aStatedRuntimeKindIsPartOfTheManifest() {
+        ObjectNode docker = set(ManifestFixtures.minimal(), "/spec/runtime/kind", "docker");
+        ObjectNode sandbox = set(ManifestFixtures.minimal(), "/spec/runtime/kind", "sandbox");
+        // Absent means "the server's runtime", which is not the same as naming one.
+        assertThat(hash(docker)).isNotEqualTo(hash(ManifestFixtures.minimal()));
+        assertThat(hash(sandbox)).isNotEqualTo(hash(docker));
+        assertThat(ManifestValidator.validate(sandbox).manifest().spec().runtime().kind()).contains(RuntimeSpec.Kind.SANDBOX);
     }
 }

@@ -69,7 +69,7 @@ class ManifestValidatorTest {
         void omittedSectionsGetTheirDefaults() {
             ValidatedManifest v = ManifestValidator.validate(ManifestFixtures.minimal());
             Spec spec = v.manifest().spec();
-            assertThat(spec.runtime().kind()).isEqualTo(RuntimeSpec.Kind.DOCKER);
+            assertThat(spec.runtime().kind()).as("absent: the server's configured runtime").isEmpty();
             assertThat(spec.runtime().imagePullPolicy()).isEqualTo(RuntimeSpec.PullPolicy.IF_NOT_PRESENT);
             assertThat(spec.runtime().replicas()).isEqualTo(1);
             assertThat(spec.network()).isEqualTo(Network.DEFAULT);

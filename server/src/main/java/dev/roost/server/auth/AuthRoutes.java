@@ -117,25 +117,7 @@ public final class AuthRoutes {
 
     private Object login(Call call) {
         LoginRequest request = call.body(LoginRequest.class);
-        new Checks().required("/username", request.username()).required("/password", request.password())
-                .maxLength("/username", request.username(), 128).maxLength("/password", request.password(), MAX_PASSWORD)
-                .throwIfAny();
-        rateLimiter.acquire(call.ip(), request.username());
-        UserRepository.Credentials credentials = call.session().users().credentials(request.username()).orElse(null);
-        boolean matches = hasher.verify(request.password(), credentials == null ? decoyHash() : credentials.passwordHash());
-        if (credentials == null || !matches || credentials.user().disabled()) {
-            if (credentials == null) {
-                // Never log an unknown username: people type their password into that field.
-                log.info("Failed sign-in for an unknown username from {}", call.ip());
-            } else {
-                log.info("Failed sign-in for user '{}' from {}", credentials.user().username(), call.ip());
-            }
-            throw new RoostException(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password.");
-        }
-        User user = credentials.user();
-        if (hasher.needsRehash(credentials.passwordHash())) {
-            call.session().users().setPasswordHash(user.id(), hasher.hash(request.password()));
-        }
+        User user = checkPassword(call, request.username(), request.password());
         SessionTokens.TokenPair pair = sessions.startSession(call.session(), user);
         call.audit("auth.login", "user", user.username(), Map.of("method", "password"));
         return pair;
@@ -148,6 +130,34 @@ public final class AuthRoutes {
             decoyHash = hash;
         }
         return hash;
+    }
+
+    /**
+     * Checks a username and password as sign-in does (limits, rate limit, same time for unknown
+     * users, rehash when due) and returns the user; the API's login and the web console's both use
+     * it. Throws INVALID_CREDENTIALS (or VALIDATION_FAILED, RATE_LIMITED).
+     */
+    public User checkPassword(Call call, String username, String password) {
+        new Checks().required("/username", username).required("/password", password)
+                .maxLength("/username", username, 128).maxLength("/password", password, MAX_PASSWORD)
+                .throwIfAny();
+        rateLimiter.acquire(call.ip(), username);
+        UserRepository.Credentials credentials = call.session().users().credentials(username).orElse(null);
+        boolean matches = hasher.verify(password, credentials == null ? decoyHash() : credentials.passwordHash());
+        if (credentials == null || !matches || credentials.user().disabled()) {
+            if (credentials == null) {
+                // Never log an unknown username: people type their password into that field.
+                log.info("Failed sign-in for an unknown username from {}", call.ip());
+            } else {
+                log.info("Failed sign-in for user '{}' from {}", credentials.user().username(), call.ip());
+            }
+            throw new RoostException(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password.");
+        }
+        User user = credentials.user();
+        if (hasher.needsRehash(credentials.passwordHash())) {
+            call.session().users().setPasswordHash(user.id(), hasher.hash(password));
+        }
+        return user;
     }
 
     private Object refresh(Call call) {
@@ -199,6 +209,7 @@ public final class AuthRoutes {
         }
         call.session().users().setPasswordHash(p.userId(), hasher.hash(request.newPassword()));
         call.session().refreshTokens().revokeAllOfUser(p.userId(), call.now());
+        call.session().consoleSessions().endAllOfUser(p.userId(), call.now());
         call.audit("user.password-change", "user", p.username(), Map.of("sessionsRevoked", true));
         return null;
     }

@@ -40,15 +40,17 @@ public record RoostConfig(
         DockerSettings docker,
         WebhookSettings webhooks,
         NodeSettings nodes,
+        TaskSettings tasks,
         dev.roost.gateway.GatewaySettings gateway) {
 
     public static final int DEFAULT_PORT = 7070;
 
     /**
-     * Where instances run: {@code auto} (Docker when a daemon answers, else none), {@code docker},
+     * Where instances run: {@code auto} (Docker when a daemon answers, plus bubblewrap jails when they
+     * work; none when neither), {@code docker}, {@code sandbox} (bubblewrap jails, no daemon),
      * {@code fake} (in memory, for trials and tests) or {@code none} (manifests are stored, nothing runs).
      */
-    public static final java.util.List<String> RUNTIMES = java.util.List.of("auto", "docker", "fake", "none");
+    public static final java.util.List<String> RUNTIMES = java.util.List.of("auto", "docker", "fake", "none", "sandbox");
 
     public RoostConfig {
         requireNonNull(home, "home is null");
@@ -64,6 +66,7 @@ public record RoostConfig(
         requireNonNull(docker, "docker is null");
         requireNonNull(webhooks, "webhooks is null");
         requireNonNull(nodes, "nodes is null");
+        requireNonNull(tasks, "tasks is null");
         requireNonNull(gateway, "gateway is null");
         if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
             throw new IllegalArgumentException("the reconcile interval must be positive");
@@ -107,6 +110,7 @@ public record RoostConfig(
                         parseInt(env, "ROOST_WEBHOOK_MAX_BODY_BYTES", WebhookSettings.DEFAULTS.maxBodyBytes()),
                         parseDuration(env, "ROOST_WEBHOOK_TIMEOUT", WebhookSettings.DEFAULTS.timeout())),
                 NodeSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)),
+                TaskSettings.fromEnvironment(env, (name, fallback) -> parseDuration(env, name, fallback)),
                 gatewaySettings(env));
     }
 
@@ -201,6 +205,11 @@ public record RoostConfig(
         return with(d -> d.nodes = value);
     }
 
+    /** Task leases, retries and the lease reaper. */
+    public RoostConfig withTasks(TaskSettings value) {
+        return with(d -> d.tasks = value);
+    }
+
     /** Model gateway timeouts, retries, circuit breaker, usage writing. */
     public RoostConfig withGateway(dev.roost.gateway.GatewaySettings value) {
         return with(d -> d.gateway = value);
@@ -214,7 +223,7 @@ public record RoostConfig(
                 d.adminPassword, d.accessTokenTtl, d.refreshTokenTtl, d.metricsToken, d.maxRequestBytes,
                 d.loginAttemptsPerMinute, d.loginAttemptsPerAddressPerMinute, d.publicUrl, d.durableEmbeddedDatabase,
                 d.masterKeyFile, d.runtime, d.reconcileInterval, d.reconcilerEnabled, d.docker, d.webhooks, d.nodes,
-                d.gateway);
+                d.tasks, d.gateway);
     }
 
     /** The settings as mutable fields, only inside {@link #with}. */
@@ -241,6 +250,7 @@ public record RoostConfig(
         DockerSettings docker;
         WebhookSettings webhooks;
         NodeSettings nodes;
+        TaskSettings tasks;
         dev.roost.gateway.GatewaySettings gateway;
 
         Draft(RoostConfig c) {
@@ -266,6 +276,7 @@ public record RoostConfig(
             docker = c.docker;
             webhooks = c.webhooks;
             nodes = c.nodes;
+            tasks = c.tasks;
             gateway = c.gateway;
         }
     }

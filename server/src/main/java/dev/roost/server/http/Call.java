@@ -32,6 +32,10 @@ public final class Call {
     private final Role role;
     private final Clock clock;
     private byte[] body;
+    /** Set on a {@link #forward forwarded} call: its own path and query parameters and body type. */
+    private Map<String, String> pathParameters;
+    private Map<String, String> queryParameters;
+    private String forwardedContentType;
 
     Call(Context ctx, ApiRoute route, Principal principal, String requestId, Supplier<Session> session,
             Workspace workspace, Role role, Clock clock) {
@@ -86,11 +90,18 @@ public final class Call {
     }
 
     public String path(String name) {
+        if (pathParameters != null) {
+            String value = pathParameters.get(name);
+            if (value == null) {
+                throw new IllegalStateException("route " + route.key() + " was forwarded without path parameter " + name);
+            }
+            return value;
+        }
         return ctx.pathParam(name);
     }
 
     public Optional<String> query(String name) {
-        String value = ctx.queryParam(name);
+        String value = queryParameters != null ? queryParameters.get(name) : ctx.queryParam(name);
         return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 
@@ -132,7 +143,7 @@ public final class Call {
     }
 
     public String contentType() {
-        return ctx.contentType();
+        return queryParameters != null ? forwardedContentType : ctx.contentType();
     }
 
     /** The raw body (bounded by the server's maximum request size). */
@@ -162,7 +173,7 @@ public final class Call {
     }
 
     private void requireJson() {
-        String type = ctx.contentType();
+        String type = contentType();
         if (type != null && !type.isBlank() && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")
                 && bodyBytes().length > 0) {
             throw new RoostException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
@@ -197,6 +208,60 @@ public final class Call {
 
     public String ip() {
         return ctx.ip();
+    }
+
+    /**
+     * Hands this request to another route's handler, as the web console does: same caller,
+     * workspace, role, request id, clock and database session (so a mutation stays in this
+     * request's transaction and its audit entry names this request), with the target's own path
+     * and query parameters and body. The target's access rule is checked again here, so a console
+     * page can never do more than the API route it forwards to allows. {@code pathParameters}
+     * need not repeat {@code ws}. The target's handler must not read {@link #context()}'s query.
+     */
+    public Object forward(ApiRoute target, Map<String, String> pathParameters, Map<String, String> query, byte[] body,
+            String contentType) throws Exception {
+        requireNonNull(target, "target is null");
+        if (target.mutating() && !route.mutating()) {
+            throw new IllegalStateException(route.key() + " reads only and cannot forward to " + target.key());
+        }
+        checkAccess(target.access());
+        Call forwarded = new Call(ctx, target, principal, requestId, session, workspace, role, clock);
+        Map<String, String> path = new java.util.HashMap<>(pathParameters);
+        if (workspace != null) {
+            path.put("ws", workspace.name());
+        }
+        forwarded.pathParameters = Map.copyOf(path);
+        forwarded.queryParameters = Map.copyOf(query);
+        forwarded.body = body == null ? new byte[0] : body;
+        forwarded.forwardedContentType = contentType;
+        return target.handler().handle(forwarded);
+    }
+
+    /** Whether this caller passes {@code rule} (the same decision {@link HttpApi} makes before a handler runs). */
+    public boolean allows(Access rule) {
+        return switch (rule) {
+            case Access.Public p -> true;
+            case Access.Authenticated a -> principal != null && !principal.isNode()
+                    && principal.method() != Principal.Method.METRICS_TOKEN;
+            case Access.ServerAdmin s -> principal != null && principal.serverAdmin();
+            case Access.WorkspaceRole w -> role != null && role.atLeast(w.minimum());
+            case Access.NodeCaller n -> false;
+            case Access.MetricsReader m -> principal != null && principal.serverAdmin();
+            case Access.SenderSignature s -> false;
+            case Access.GatewayKey g -> false;
+        };
+    }
+
+    private void checkAccess(Access rule) {
+        if (allows(rule)) {
+            return;
+        }
+        if (principal == null) {
+            throw new RoostException(ErrorCode.UNAUTHENTICATED, "Sign in first.");
+        }
+        throw RoostException.forbidden(rule instanceof Access.WorkspaceRole w
+                ? "This needs the " + w.minimum() + " role (or higher) in workspace " + workspace.name() + "; you are " + role + "."
+                : "You may not do this (" + rule.describe() + ").");
     }
 
     /** Direct access for routes that stream (server-sent events) or need the raw exchange. */

@@ -53,9 +53,17 @@ public final class HttpApi {
     private final MeterRegistry meters;
     private final Clock clock;
     private final Javalin app;
+    private final BrowserFront browser;
 
     public HttpApi(List<ApiRoute> routes, Database database, Authentication authenticator, MeterRegistry meters, Clock clock,
             String host, int port, long maxRequestBytes) {
+        this(routes, database, authenticator, null, meters, clock, host, port, maxRequestBytes);
+    }
+
+    /** With a {@link BrowserFront} (may be null) for the routes under its prefix: the web console. */
+    public HttpApi(List<ApiRoute> routes, Database database, Authentication authenticator, BrowserFront browser,
+            MeterRegistry meters, Clock clock, String host, int port, long maxRequestBytes) {
+        this.browser = browser;
         this.routes = List.copyOf(routes);
         this.database = requireNonNull(database, "database is null");
         this.authenticator = requireNonNull(authenticator, "authenticator is null");
@@ -113,8 +121,17 @@ public final class HttpApi {
         MDC.put("requestId", requestId);
         Principal principal = null;
         LazySession reads = new LazySession(database);
+        boolean browserRoute = browser != null && isBrowserPath(route.path());
         try {
-            principal = authenticate(route, ctx, reads);
+            if (browserRoute) {
+                browser.secure(ctx);
+                principal = browser.authenticate(ctx, reads).orElse(null);
+                if (route.mutating()) {
+                    browser.checkForgery(route, ctx, principal);
+                }
+            } else {
+                principal = authenticate(route, ctx, reads);
+            }
             if (principal != null) {
                 MDC.put("actor", principal.actor());
             }
@@ -134,7 +151,7 @@ public final class HttpApi {
             }
             write(ctx, reply, requestId);
         } catch (RoostException e) {
-            Problems.write(ctx, e, requestId);
+            writeProblem(browserRoute, ctx, e, requestId, principal);
         } catch (HttpResponseException e) {
             frameworkError(e, ctx);
         } catch (Exception e) {
@@ -143,7 +160,7 @@ public final class HttpApi {
                 log.error("Request {} {} failed", route.key(), requestId, e);
                 meters.counter("roost.http.internal.errors", "route", route.key()).increment();
             }
-            Problems.write(ctx, translated, requestId);
+            writeProblem(browserRoute, ctx, translated, requestId, principal);
         } finally {
             reads.close();
             long nanos = System.nanoTime() - started;
@@ -156,6 +173,18 @@ public final class HttpApi {
                 access.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), status, nanos / 1_000_000);
             }
             MDC.clear();
+        }
+    }
+
+    private boolean isBrowserPath(String path) {
+        return path.equals(browser.prefix()) || path.startsWith(browser.prefix() + "/");
+    }
+
+    private void writeProblem(boolean browserRoute, Context ctx, RoostException e, String requestId, Principal principal) {
+        if (browserRoute) {
+            browser.writeError(ctx, e, requestId, principal);
+        } else {
+            Problems.write(ctx, e, requestId);
         }
     }
 

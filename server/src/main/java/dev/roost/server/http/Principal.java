@@ -15,7 +15,9 @@ public record Principal(UUID userId, String username, boolean serverAdmin, Metho
         ACCESS_TOKEN,
         API_TOKEN,
         METRICS_TOKEN,
-        NODE_TOKEN
+        NODE_TOKEN,
+        /** A web console session cookie. */
+        CONSOLE_SESSION
     }
 
     public Principal(UUID userId, String username, boolean serverAdmin, Method method, UUID tokenId, String tokenName) {
@@ -48,7 +50,7 @@ public record Principal(UUID userId, String username, boolean serverAdmin, Metho
         return switch (method) {
             case API_TOKEN -> username + " (token " + tokenName + ")";
             case NODE_TOKEN -> "node:" + username;
-            case ACCESS_TOKEN, METRICS_TOKEN -> username;
+            case ACCESS_TOKEN, METRICS_TOKEN, CONSOLE_SESSION -> username;
         };
     }
 
@@ -57,7 +59,7 @@ public record Principal(UUID userId, String username, boolean serverAdmin, Metho
         return switch (method) {
             case API_TOKEN -> "token:" + tokenId;
             case NODE_TOKEN -> "node:" + nodeId;
-            case ACCESS_TOKEN, METRICS_TOKEN -> "user:" + userId;
+            case ACCESS_TOKEN, METRICS_TOKEN, CONSOLE_SESSION -> "user:" + userId;
         };
     }
 }

@@ -45,7 +45,8 @@ public final class ExpiredRecordsSweeper implements AutoCloseable {
     public int sweep() {
         return database.transaction(session -> session.refreshTokens().purgeExpired(clock.instant())
                 + session.nodes().purgeExpiredCredentials(clock.instant())
-                + session.idempotency().purgeOlderThan(clock.instant().minus(IDEMPOTENCY_RETENTION)));
+                + session.idempotency().purgeOlderThan(clock.instant().minus(IDEMPOTENCY_RETENTION))
+                + session.consoleSessions().purge(clock.instant()));
     }
 
     private void sweepQuietly() {

@@ -152,7 +152,8 @@ public final class UserRoutes {
             details.put("passwordReset", true);
         }
         if (request.password() != null || (disabled && !before.disabled())) {
-            int revoked = session.refreshTokens().revokeAllOfUser(before.id(), call.now());
+            int revoked = session.refreshTokens().revokeAllOfUser(before.id(), call.now())
+                    + session.consoleSessions().endAllOfUser(before.id(), call.now());
             details.put("sessionsRevoked", revoked);
         }
         User after = session.users().findById(before.id()).orElseThrow();

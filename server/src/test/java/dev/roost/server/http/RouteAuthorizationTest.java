@@ -87,6 +87,7 @@ class RouteAuthorizationTest {
 
     private static final String I = "/api/v1/workspaces/{ws}/instances";
     private static final String S = "/api/v1/workspaces/{ws}/secrets";
+    private static final String C = "/console/w/{ws}";
 
     static final Map<String, Rule> EXPECTED = new LinkedHashMap<>();
 
@@ -173,6 +174,19 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST /api/v1/nodes/{id}/drain", SERVER_ADMIN);
         EXPECTED.put("DELETE /api/v1/nodes/{id}", SERVER_ADMIN);
 
+        EXPECTED.put("POST /api/v1/workspaces/{ws}/tasks", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks", VIEWER);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}", VIEWER);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/result", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/output", OPERATOR);
+        EXPECTED.put("POST /api/v1/workspaces/{ws}/tasks/{id}/cancel", OPERATOR);
+        EXPECTED.put("POST /api/v1/nodes/self/claim", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/leases", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/output", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/artifacts", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/complete", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/fail", NODE_ONLY);
+
         EXPECTED.put("GET " + S, VIEWER);
         EXPECTED.put("GET " + S + "/{name}", VIEWER);
         EXPECTED.put("PUT " + S + "/{name}", OPERATOR);
@@ -204,10 +218,38 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET /v1/models", VIRTUAL_KEY);
         EXPECTED.put("POST /v1/messages", VIRTUAL_KEY);
         EXPECTED.put("POST /v1/messages/count_tokens", VIRTUAL_KEY);
+        // The web console: signed in with a session cookie instead of a bearer token, same rules.
+        EXPECTED.put("GET /console", SIGNED_IN);
+        EXPECTED.put("GET /console/login", ANYONE);
+        EXPECTED.put("POST /console/login", ANYONE);
+        EXPECTED.put("POST /console/logout", SIGNED_IN);
+        EXPECTED.put("GET /console/switch", SIGNED_IN);
+        EXPECTED.put("GET /console/static/{file}", ANYONE);
+        EXPECTED.put("GET " + C, VIEWER);
+        EXPECTED.put("GET " + C + "/instances", VIEWER);
+        EXPECTED.put("GET " + C + "/instances-table", VIEWER);
+        EXPECTED.put("GET " + C + "/instances/{name}", VIEWER);
+        EXPECTED.put("GET " + C + "/instances/{name}/events-timeline", VIEWER);
+        EXPECTED.put("GET " + C + "/instances/{name}/diff", VIEWER);
+        EXPECTED.put("GET " + C + "/instances/{name}/edit", OPERATOR);
+        EXPECTED.put("POST " + C + "/instances/{name}/edit", OPERATOR);
+        EXPECTED.put("POST " + C + "/instances/{name}/actions/{action}", OPERATOR);
+        EXPECTED.put("POST " + C + "/instances/{name}/rollback", OPERATOR);
+        EXPECTED.put("POST " + C + "/instances/{name}/delete", ADMIN);
+        EXPECTED.put("GET " + C + "/instances/{name}/logs", OPERATOR);
+        EXPECTED.put("GET " + C + "/instances/{name}/logs/stream", OPERATOR);
+        EXPECTED.put("GET " + C + "/new", OPERATOR);
+        EXPECTED.put("POST " + C + "/new/review", OPERATOR);
+        EXPECTED.put("POST " + C + "/new", OPERATOR);
+        EXPECTED.put("GET " + C + "/audit", VIEWER);
+        EXPECTED.put("GET " + C + "/settings", VIEWER);
     }
 
     private static TestRoost roost;
     private static final Map<Caller, ApiClient> clients = new LinkedHashMap<>();
+    /** The username of each caller that can have a console session (nodes and anonymous callers cannot). */
+    private static final Map<Caller, String> usernames = Map.of(Caller.VIEWER, "vic", Caller.OPERATOR, "ophelia", Caller.ADMIN, "ada",
+            Caller.OWNER, "otto", Caller.OTHER_OWNER, "gus", Caller.SERVER_ADMIN, TestRoost.ADMIN);
 
     @BeforeAll
     static void start() {
@@ -317,13 +359,35 @@ class RouteAuthorizationTest {
                 .replace("{alias}", "fixture-alias")
                 .replace("/providers/{name}", "/providers/fixture-provider")
                 .replace("{instance}", "hook")
+                .replace("{file}", "console.css")
                 .replace("<path>", "incoming");
-        byte[] body = method.equals("GET") || method.equals("DELETE") ? null : "{}".getBytes();
-        Response r = clients.get(caller).send(method, path, body, body == null ? null : "application/json", Map.of());
-        String verdict = verdict(rule, caller, r);
+        Response r;
+        if (path.startsWith("/console")) {
+            r = console(method, path, caller);
+        } else {
+            byte[] body = method.equals("GET") || method.equals("DELETE") ? null : "{}".getBytes();
+            r = clients.get(caller).send(method, path, body, body == null ? null : "application/json", Map.of());
+        }
+        // A node cannot hold a console session: to the console it is anonymous.
+        String verdict = verdict(rule, path.startsWith("/console") && caller == Caller.NODE ? Caller.ANONYMOUS : caller, r);
         if (verdict != null) {
             failures.add(key + " as " + caller + ": " + verdict + " (got " + r.status() + " " + r.code() + ")");
         }
+    }
+
+    /**
+     * A console request by {@code caller}: a fresh session cookie each time (sign-out ends one) and
+     * the session's CSRF token on forms. Nodes and anonymous callers have no console session.
+     */
+    private static Response console(String method, String path, Caller caller) {
+        String username = usernames.get(caller);
+        dev.roost.server.testing.ConsoleClient client = username == null ? new dev.roost.server.testing.ConsoleClient(roost.url())
+                : dev.roost.server.testing.ConsoleClient.withSession(roost, username);
+        String token = client.csrf() == null ? "anonymous-form-token-0123456789" : client.csrf();
+        client.setCookie("roost_console_login", token); // the sign-in form's double-submit cookie
+        var answer = method.equals("GET") ? client.get(path)
+                : client.postRaw(path, Map.of("csrf", token), Map.of());
+        return new Response(answer.status(), answer.headers(), answer.body());
     }
 
     /** Null when the answer is right for this caller, else what is wrong. */

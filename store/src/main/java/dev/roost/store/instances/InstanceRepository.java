@@ -117,6 +117,17 @@ public final class InstanceRepository {
         return q.map((rs, ctx) -> map(rs)).list();
     }
 
+    /** When the reconciler last observed each live instance of a workspace (absent: never), by name. */
+    public Map<String, Instant> observedAt(UUID workspaceId) {
+        Map<String, Instant> seen = new java.util.HashMap<>();
+        handle.createQuery("SELECT name, observed_at FROM instances WHERE workspace_id = :ws AND deleted_at IS NULL "
+                        + "AND observed_at IS NOT NULL")
+                .bind("ws", workspaceId)
+                .map((rs, ctx) -> Map.entry(rs.getString("name"), Rows.instant(rs, "observed_at")))
+                .forEach(e -> seen.put(e.getKey(), e.getValue()));
+        return seen;
+    }
+
     public Usage usage(UUID workspaceId, UUID excludeInstanceId) {
         return handle.createQuery("""
                         SELECT count(*) AS n, coalesce(sum(cpu_millis * replicas), 0) AS cpu,

@@ -373,6 +373,30 @@ public final class JobRepository {
                 .findOne();
     }
 
+    /** A job by id alone, whatever its workspace (for node routes, which know the job but not its workspace). */
+    public Optional<Job> findById(UUID jobId) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM jobs j WHERE j.id = :id")
+                .bind("id", jobId)
+                .map((rs, ctx) -> map(rs))
+                .findOne();
+    }
+
+    /**
+     * A workspace's jobs of one kind, newest first, at most {@code limit}; with a cursor, only
+     * those older than it (created before {@code beforeCreatedAt}, or at the same time with a
+     * smaller id).
+     */
+    public List<Job> listByKind(UUID workspaceId, String kind, int limit, Instant beforeCreatedAt, UUID beforeId) {
+        String after = beforeCreatedAt == null ? "" : " AND (j.created_at, j.id) < (:before, :beforeId)";
+        var query = handle.createQuery("SELECT " + COLUMNS + " FROM jobs j WHERE j.workspace_id = :w AND j.kind = :kind"
+                        + after + " ORDER BY j.created_at DESC, j.id DESC LIMIT :limit")
+                .bind("w", workspaceId).bind("kind", kind).bind("limit", limit);
+        if (beforeCreatedAt != null) {
+            query.bind("before", Rows.timestamp(beforeCreatedAt)).bind("beforeId", beforeId);
+        }
+        return query.map((rs, ctx) -> map(rs)).list();
+    }
+
     /** How many jobs are in each state (every state present, zero when none). */
     public Map<JobState, Long> countByState() {
         Map<JobState, Long> counts = new EnumMap<>(JobState.class);

@@ -1,0 +1,139 @@
+package dev.roost.server.console;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.roost.core.workspace.Role;
+import dev.roost.server.audit.AuditRoutes.AuditEntry;
+import dev.roost.server.audit.AuditRoutes.AuditPage;
+import dev.roost.server.audit.AuditRoutes.AuditVerification;
+import dev.roost.server.http.Access;
+import dev.roost.server.http.ApiRoute;
+import dev.roost.server.http.Call;
+import dev.roost.server.plans.QuotaView;
+import dev.roost.server.secrets.SecretRoutes.SecretView;
+import dev.roost.server.workspaces.MemberRoutes.MemberView;
+import dev.roost.server.workspaces.WorkspaceRoutes.WorkspaceDetail;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The workspace's audit log (filters, chain status) and its settings (members, plan and quota, secret names). */
+final class WorkspacePages {
+    private static final String WS = "/console/w/{ws}";
+    private static final List<String> FILTERS = List.of("actor", "action", "resourceType", "resourceId", "before");
+
+    private final Console console;
+
+    WorkspacePages(Console console) {
+        this.console = requireNonNull(console, "console is null");
+    }
+
+    List<ApiRoute> routes() {
+        Access viewer = Access.workspace(Role.VIEWER);
+        return List.of(
+                ApiRoute.get(WS + "/audit", viewer, "Console: the workspace's audit log with filters", this::audit),
+                ApiRoute.get(WS + "/settings", viewer, "Console: members and roles, plan and quota usage, secret names",
+                        this::settings));
+    }
+
+    private Object audit(Call call) throws Exception {
+        Map<String, String> query = new LinkedHashMap<>();
+        for (String name : FILTERS) {
+            call.query(name).map(String::trim).filter(v -> !v.isEmpty()).ifPresent(v -> query.put(name, v));
+        }
+        query.put("limit", "50");
+        AuditPage page = (AuditPage) console.call(call, "GET /api/v1/workspaces/{ws}/audit", Map.of(), query, null);
+        Html chain;
+        if (console.may(call, "GET /api/v1/audit/verify")) {
+            AuditVerification v = (AuditVerification) console.call(call, "GET /api/v1/audit/verify", Map.of(), Map.of(), null);
+            chain = v.intact()
+                    ? Html.of("<p class=\"notice\" id=\"chain\"><span class=\"pill pill-running\">INTACT</span> The hash chain of the whole audit log checks out: {} entries, newest #{}.</p>",
+                            v.entriesChecked(), v.headSeq())
+                    : Html.of("<p class=\"error\" id=\"chain\" role=\"alert\"><span class=\"pill pill-down\">BROKEN</span> The audit log's hash chain breaks at entry #{}: {}. Entries may have been changed or removed.</p>",
+                            v.firstBrokenSeq(), v.reason());
+        } else {
+            chain = Html.raw("<p class=\"muted\" id=\"chain\">Checking the hash chain reads the whole server's log, so only a server admin"
+                    + " can run it (<code>roost audit verify</code>).</p>");
+        }
+        Html rows = page.items().isEmpty() ? Html.raw("<p class=\"empty\">No audit entries match. Every change in this workspace is recorded here.</p>")
+                : Html.of("""
+                        <div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Actor</th>
+                        <th scope="col">Action</th><th scope="col">Resource</th><th scope="col">Details</th></tr></thead><tbody>{}</tbody></table></div>""",
+                        Html.each(page.items(), (AuditEntry e) -> Html.of(
+                                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{} {}</td><td><code class=\"details\">{}</code>{}</td></tr>",
+                                e.seq(), Pages.time(e.at()), e.actor(), e.action(), e.resourceType(), e.resourceId(),
+                                dev.roost.server.http.Json.encodeToString(e.details()),
+                                e.warnings().isEmpty() ? Html.EMPTY : Html.of("<div class=\"warning\">{}</div>", String.join("; ", e.warnings())))));
+        String base = Console.base(call);
+        Html more = page.next() == null ? Html.EMPTY : Html.of("<p><a href=\"{}/audit?{}before={}\">Older entries</a></p>", Html.raw(base),
+                Html.raw(filterQuery(query)), page.next());
+        Html body = Html.of("""
+                <h1>Audit log</h1>
+                {}
+                <form class="filters" method="get" action="{}/audit" role="search">
+                <label for="actor">Actor</label><input id="actor" name="actor" value="{}">
+                <label for="action">Action starts with</label><input id="action" name="action" value="{}" placeholder="instance.">
+                <label for="resourceType">Resource type</label><input id="resourceType" name="resourceType" value="{}" placeholder="instance">
+                <label for="resourceId">Resource</label><input id="resourceId" name="resourceId" value="{}">
+                <button type="submit" class="secondary">Filter</button></form>
+                {}{}""", chain, Html.raw(base), query.getOrDefault("actor", ""), query.getOrDefault("action", ""),
+                query.getOrDefault("resourceType", ""), query.getOrDefault("resourceId", ""), rows, more);
+        return console.page(call, "audit", "Audit log", body);
+    }
+
+    private static String filterQuery(Map<String, String> query) {
+        StringBuilder out = new StringBuilder();
+        query.forEach((k, v) -> {
+            if (!k.equals("before") && !k.equals("limit")) {
+                out.append(k).append('=').append(Html.url(v)).append("&amp;");
+            }
+        });
+        return out.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object settings(Call call) throws Exception {
+        WorkspaceDetail ws = (WorkspaceDetail) console.call(call, "GET /api/v1/workspaces/{ws}", Map.of(), Map.of(), null);
+        List<MemberView> members = (List<MemberView>) console.call(call, "GET /api/v1/workspaces/{ws}/members", Map.of(), Map.of(), null);
+        List<SecretView> secrets = (List<SecretView>) console.call(call, "GET /api/v1/workspaces/{ws}/secrets", Map.of(), Map.of(), null);
+        QuotaView q = ws.quota();
+        Html bars = Html.join(
+                bar("Instances", ws.usage().liveInstances(), q.maxInstances(), ws.usage().liveInstances() + " of " + q.maxInstances()),
+                bar("CPU", ws.usage().cpuMillis(), q.maxCpuMillisTotal(), ws.usage().cpu() + " of " + q.maxCpuTotal()),
+                bar("Memory", ws.usage().memoryBytes(), q.maxMemoryBytesTotal(), ws.usage().memory() + " of " + q.maxMemoryTotal()));
+        Html memberRows = Html.each(members, m -> Html.of("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", m.username(), m.role().name(),
+                Pages.time(m.since())));
+        Html secretRows = secrets.isEmpty()
+                ? Html.raw("<p class=\"empty\">No secrets yet. The create wizard stores the ones a template needs; or run <code>roost secret set NAME</code>.</p>")
+                : Html.of("""
+                        <div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Version</th><th scope="col">Updated</th>
+                        <th scope="col">Used by</th></tr></thead><tbody>{}</tbody></table></div>""",
+                        Html.each(secrets, s -> Html.of("<tr><td><code>{}</code></td><td>{}</td><td>{} by {}</td><td>{}</td></tr>", s.name(),
+                                s.version(), Pages.time(s.updatedAt()), s.updatedBy(), s.usedBy().isEmpty() ? "—" : String.join(", ", s.usedBy()))));
+        Html body = Html.of("""
+                <h1>Settings of {}</h1>
+                <section aria-labelledby="plan"><h2 id="plan">Plan and quota</h2>
+                <p>Plan <strong>{}</strong> (quota from {}). Environments: {}.</p>
+                <div class="bars">{}</div>
+                <p class="hint">Per instance at most {} CPU and {} memory.</p></section>
+                <section aria-labelledby="members"><h2 id="members">Members and roles</h2>
+                <div class="table-wrap"><table><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Since</th></tr></thead>
+                <tbody>{}</tbody></table></div>
+                <p class="hint">Viewers read; operators create, change, start and stop instances; admins also delete and manage members;
+                owners also manage admins. Change roles with <code>roost member set</code>.</p></section>
+                <section aria-labelledby="secrets"><h2 id="secrets">Secrets</h2><p class="hint">Names and metadata only: values are never shown.</p>{}</section>""",
+                ws.displayName(), ws.plan(), ws.quotaSource(), String.join(", ", ws.environments()), bars,
+                q.maxCpuPerInstance(), q.maxMemoryPerInstance(), memberRows, secretRows);
+        return console.page(call, "settings", "Settings", body);
+    }
+
+    private static Html bar(String label, long used, long max, String text) {
+        long percent = max <= 0 ? 0 : Math.min(100, Math.round(100.0 * used / max));
+        String level = percent >= 90 ? "high" : percent >= 70 ? "mid" : "low";
+        return Html.of("""
+                <div class="bar"><span class="bar-label">{}</span>
+                <meter min="0" max="{}" value="{}" class="meter-{}" aria-label="{} used">{}</meter>
+                <span class="bar-text">{} ({}%)</span></div>""", label, Math.max(max, 1), Math.min(used, Math.max(max, 1)), level, label,
+                text, text, percent);
+    }
+}
