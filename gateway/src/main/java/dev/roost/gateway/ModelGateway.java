@@ -395,8 +395,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         } catch (IllegalArgumentException e) {
             return new Failure(provider.name(), "its base URL is not usable", false, 0, null, null);
         }
-        builder.timeout(settings.timeoutFor(endpoint)).POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("content-type", "application/json");
+        // No HttpRequest.timeout(): the client keeps those timers under one lock, which serialises requests
+        // under load; the wait for the response headers is bounded below instead.
+        builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("content-type", "application/json");
         copyHeader(request, builder, "accept");
         copyHeader(request, builder, "user-agent");
         String key = candidate.upstream().key();
@@ -416,8 +417,11 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         HttpClient client = url.startsWith("https:") ? tlsClient : plainClient;
         long sent = System.nanoTime();
         meter.beforeUpstream += sent - meter.attemptStarted;
+        java.util.concurrent.CompletableFuture<HttpResponse<InputStream>> pending = client.sendAsync(builder.build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         try {
-            HttpResponse<InputStream> response = client.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = pending.get(settings.timeoutFor(endpoint).toNanos(),
+                    java.util.concurrent.TimeUnit.NANOSECONDS);
             long received = System.nanoTime();
             meter.headersReceived = received;
             metrics.upstreamLatency(provider.name(), endpoint, response.statusCode(), received - sent);
@@ -428,19 +432,28 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 return new Failure(provider.name(), "answered " + status, false, status, response.headers(), errorBody);
             }
             return response;
-        } catch (HttpTimeoutException e) {
+        } catch (java.util.concurrent.TimeoutException e) {
+            pending.cancel(true); // abandons the exchange and its connection
+            return timedOut(provider, endpoint, meter, sent);
+        } catch (java.util.concurrent.ExecutionException e) {
             meter.attemptStarted = System.nanoTime();
-            metrics.upstreamLatency(provider.name(), endpoint, 0, System.nanoTime() - sent);
-            return new Failure(provider.name(), "no answer within " + settings.timeoutFor(endpoint).toSeconds() + " s", true, 0,
-                    null, null);
-        } catch (IOException e) {
-            meter.attemptStarted = System.nanoTime();
-            return new Failure(provider.name(), "connection failed (" + e.getClass().getSimpleName() + ")", false, 0, null,
-                    null);
+            if (e.getCause() instanceof HttpTimeoutException) {
+                return timedOut(provider, endpoint, meter, sent);
+            }
+            return new Failure(provider.name(), "connection failed (" + (e.getCause() == null ? "unknown"
+                    : e.getCause().getClass().getSimpleName()) + ")", false, 0, null, null);
         } catch (InterruptedException e) {
+            pending.cancel(true);
             Thread.currentThread().interrupt();
             return new Failure(provider.name(), "interrupted", false, 0, null, null);
         }
+    }
+
+    private Failure timedOut(Provider provider, Endpoint endpoint, Meter meter, long sent) {
+        meter.attemptStarted = System.nanoTime();
+        metrics.upstreamLatency(provider.name(), endpoint, 0, System.nanoTime() - sent);
+        return new Failure(provider.name(), "no answer within " + settings.timeoutFor(endpoint).toSeconds() + " s", true, 0,
+                null, null);
     }
 
     private static void copyHeader(GatewayRequest request, HttpRequest.Builder builder, String name) {
@@ -583,8 +596,11 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         };
     }
 
+    /** Nanoseconds as milliseconds with three decimals, without String.format (this runs on every request). */
     static String millis(long nanos) {
-        return String.format(Locale.ROOT, "%.3f", nanos / 1_000_000.0);
+        long micros = Math.max(0, nanos / 1000);
+        long fraction = micros % 1000;
+        return (micros / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
     }
 
     /**
