@@ -63,12 +63,15 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private final HttpClient plainClient;
     private final HttpClient tlsClient;
     private final ConcurrentHashMap<UUID, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    /** Requests being relayed now; a permit is returned when the request's answer is done. */
+    private final java.util.concurrent.Semaphore inFlight;
 
     public ModelGateway(Database database, SecretStore secrets, GatewaySettings settings, MeterRegistry meters, Clock clock) {
         requireNonNull(database, "database is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.directory = new GatewayDirectory(database, secrets, settings.cacheTtl());
+        this.inFlight = new java.util.concurrent.Semaphore(settings.maxInFlight());
         this.spend = new SpendTracker(database);
         this.metrics = new GatewayMetrics(requireNonNull(meters, "meters is null"));
         this.usage = new UsageRecorder(database, settings.usageFlushInterval(), metrics);
@@ -125,12 +128,22 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             if (endpoint == Endpoint.MODELS) {
                 return models(request, key, meter);
             }
+            if (!inFlight.tryAcquire()) {
+                throw new GatewayError(ErrorCode.GATEWAY_OVERLOADED, "The gateway is relaying " + settings.maxInFlight()
+                        + " requests already; retry in a moment.", Map.of("retry-after", "1"));
+            }
+            meter.holdsPermit = true;
             return forward(request, key, meter);
         } catch (GatewayError e) {
             metrics.error(e.code().name());
             meter.status = e.code().httpStatus();
             meter.errorCode = e.code().name();
             return error(endpoint, e, request.arrivedNanos(), meter::finish);
+        } catch (RuntimeException e) {
+            meter.status = 500;
+            meter.errorCode = ErrorCode.INTERNAL.name();
+            meter.finish(); // returns the permit; the HTTP layer answers and logs the error
+            throw e;
         }
     }
 
@@ -501,7 +514,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private void copy(InputStream in, OutputStream out, boolean stream, Meter meter) throws IOException {
         SseUsageScanner scanner = stream ? new SseUsageScanner() : null;
         ByteArrayOutputStream whole = stream ? null : new ByteArrayOutputStream(8192);
-        byte[] buffer = new byte[16 * 1024];
+        byte[] buffer = new byte[8 * 1024];
         boolean clientGone = false;
         try (in) {
             int n;
@@ -623,6 +636,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         int status;
         String errorCode;
         TokenCounts tokens = TokenCounts.NONE;
+        boolean holdsPermit;
         private boolean finished;
 
         Meter(GatewayRequest request, VirtualKey key) {
@@ -641,6 +655,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 return;
             }
             finished = true;
+            if (holdsPermit) {
+                inFlight.release();
+            }
             long cost = 0;
             if (upstreamModel != null && tokens.total() > 0) {
                 Price price = directory.prices().get(upstreamModel);
