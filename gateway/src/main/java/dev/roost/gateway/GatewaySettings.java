@@ -7,14 +7,15 @@ import java.time.Duration;
 /**
  * How the gateway talks to providers and meters: timeouts per kind of route (until the
  * upstream's response headers arrive), retries per target before falling back to the next,
- * the circuit breaker per provider, how often usage is written, and how long configuration is
- * cached.
+ * the circuit breaker per provider, how often usage is written, how long configuration is
+ * cached, and how many requests the gateway relays at once (beyond that it answers 503 at once
+ * rather than queue without bound).
  */
 public record GatewaySettings(Duration connectTimeout, Duration generationTimeout, Duration quickTimeout,
         int retriesPerTarget, int breakerFailures, Duration breakerOpenFor, Duration usageFlushInterval,
-        Duration cacheTtl) {
+        Duration cacheTtl, int maxInFlight) {
     public static final GatewaySettings DEFAULTS = new GatewaySettings(Duration.ofSeconds(5), Duration.ofSeconds(120),
-            Duration.ofSeconds(30), 1, 5, Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(5));
+            Duration.ofSeconds(30), 1, 5, Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(5), 1024);
 
     public GatewaySettings {
         requireNonNull(connectTimeout, "connectTimeout is null");
@@ -31,6 +32,9 @@ public record GatewaySettings(Duration connectTimeout, Duration generationTimeou
         if (retriesPerTarget < 0 || retriesPerTarget > 5) {
             throw new IllegalArgumentException("retries per target must be between 0 and 5");
         }
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("the gateway must be allowed at least 1 request in flight");
+        }
         if (breakerFailures < 1) {
             throw new IllegalArgumentException("the circuit breaker needs at least 1 failure to open");
         }
@@ -42,16 +46,21 @@ public record GatewaySettings(Duration connectTimeout, Duration generationTimeou
 
     public GatewaySettings withTimeouts(Duration generation, Duration quick) {
         return new GatewaySettings(connectTimeout, generation, quick, retriesPerTarget, breakerFailures, breakerOpenFor,
-                usageFlushInterval, cacheTtl);
+                usageFlushInterval, cacheTtl, maxInFlight);
     }
 
     public GatewaySettings withBreaker(int failures, Duration openFor) {
         return new GatewaySettings(connectTimeout, generationTimeout, quickTimeout, retriesPerTarget, failures, openFor,
-                usageFlushInterval, cacheTtl);
+                usageFlushInterval, cacheTtl, maxInFlight);
     }
 
     public GatewaySettings withUsageFlushInterval(Duration interval) {
         return new GatewaySettings(connectTimeout, generationTimeout, quickTimeout, retriesPerTarget, breakerFailures,
-                breakerOpenFor, interval, cacheTtl);
+                breakerOpenFor, interval, cacheTtl, maxInFlight);
+    }
+
+    public GatewaySettings withMaxInFlight(int max) {
+        return new GatewaySettings(connectTimeout, generationTimeout, quickTimeout, retriesPerTarget, breakerFailures,
+                breakerOpenFor, usageFlushInterval, cacheTtl, max);
     }
 }

@@ -63,12 +63,15 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private final HttpClient plainClient;
     private final HttpClient tlsClient;
     private final ConcurrentHashMap<UUID, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    /** Requests being relayed now; a permit is returned when the request's answer is done. */
+    private final java.util.concurrent.Semaphore inFlight;
 
     public ModelGateway(Database database, SecretStore secrets, GatewaySettings settings, MeterRegistry meters, Clock clock) {
         requireNonNull(database, "database is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.directory = new GatewayDirectory(database, secrets, settings.cacheTtl());
+        this.inFlight = new java.util.concurrent.Semaphore(settings.maxInFlight());
         this.spend = new SpendTracker(database);
         this.metrics = new GatewayMetrics(requireNonNull(meters, "meters is null"));
         this.usage = new UsageRecorder(database, settings.usageFlushInterval(), metrics);
@@ -125,12 +128,22 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             if (endpoint == Endpoint.MODELS) {
                 return models(request, key, meter);
             }
+            if (!inFlight.tryAcquire()) {
+                throw new GatewayError(ErrorCode.GATEWAY_OVERLOADED, "The gateway is relaying " + settings.maxInFlight()
+                        + " requests already; retry in a moment.", Map.of("retry-after", "1"));
+            }
+            meter.holdsPermit = true;
             return forward(request, key, meter);
         } catch (GatewayError e) {
             metrics.error(e.code().name());
             meter.status = e.code().httpStatus();
             meter.errorCode = e.code().name();
             return error(endpoint, e, request.arrivedNanos(), meter::finish);
+        } catch (RuntimeException e) {
+            meter.status = 500;
+            meter.errorCode = ErrorCode.INTERNAL.name();
+            meter.finish(); // returns the permit; the HTTP layer answers and logs the error
+            throw e;
         }
     }
 
@@ -395,8 +408,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         } catch (IllegalArgumentException e) {
             return new Failure(provider.name(), "its base URL is not usable", false, 0, null, null);
         }
-        builder.timeout(settings.timeoutFor(endpoint)).POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("content-type", "application/json");
+        // No HttpRequest.timeout(): the client keeps those timers under one lock, which serialises requests
+        // under load; the wait for the response headers is bounded below instead.
+        builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("content-type", "application/json");
         copyHeader(request, builder, "accept");
         copyHeader(request, builder, "user-agent");
         String key = candidate.upstream().key();
@@ -416,8 +430,11 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         HttpClient client = url.startsWith("https:") ? tlsClient : plainClient;
         long sent = System.nanoTime();
         meter.beforeUpstream += sent - meter.attemptStarted;
+        java.util.concurrent.CompletableFuture<HttpResponse<InputStream>> pending = client.sendAsync(builder.build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         try {
-            HttpResponse<InputStream> response = client.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = pending.get(settings.timeoutFor(endpoint).toNanos(),
+                    java.util.concurrent.TimeUnit.NANOSECONDS);
             long received = System.nanoTime();
             meter.headersReceived = received;
             metrics.upstreamLatency(provider.name(), endpoint, response.statusCode(), received - sent);
@@ -428,19 +445,28 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 return new Failure(provider.name(), "answered " + status, false, status, response.headers(), errorBody);
             }
             return response;
-        } catch (HttpTimeoutException e) {
+        } catch (java.util.concurrent.TimeoutException e) {
+            pending.cancel(true); // abandons the exchange and its connection
+            return timedOut(provider, endpoint, meter, sent);
+        } catch (java.util.concurrent.ExecutionException e) {
             meter.attemptStarted = System.nanoTime();
-            metrics.upstreamLatency(provider.name(), endpoint, 0, System.nanoTime() - sent);
-            return new Failure(provider.name(), "no answer within " + settings.timeoutFor(endpoint).toSeconds() + " s", true, 0,
-                    null, null);
-        } catch (IOException e) {
-            meter.attemptStarted = System.nanoTime();
-            return new Failure(provider.name(), "connection failed (" + e.getClass().getSimpleName() + ")", false, 0, null,
-                    null);
+            if (e.getCause() instanceof HttpTimeoutException) {
+                return timedOut(provider, endpoint, meter, sent);
+            }
+            return new Failure(provider.name(), "connection failed (" + (e.getCause() == null ? "unknown"
+                    : e.getCause().getClass().getSimpleName()) + ")", false, 0, null, null);
         } catch (InterruptedException e) {
+            pending.cancel(true);
             Thread.currentThread().interrupt();
             return new Failure(provider.name(), "interrupted", false, 0, null, null);
         }
+    }
+
+    private Failure timedOut(Provider provider, Endpoint endpoint, Meter meter, long sent) {
+        meter.attemptStarted = System.nanoTime();
+        metrics.upstreamLatency(provider.name(), endpoint, 0, System.nanoTime() - sent);
+        return new Failure(provider.name(), "no answer within " + settings.timeoutFor(endpoint).toSeconds() + " s", true, 0,
+                null, null);
     }
 
     private static void copyHeader(GatewayRequest request, HttpRequest.Builder builder, String name) {
@@ -488,7 +514,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private void copy(InputStream in, OutputStream out, boolean stream, Meter meter) throws IOException {
         SseUsageScanner scanner = stream ? new SseUsageScanner() : null;
         ByteArrayOutputStream whole = stream ? null : new ByteArrayOutputStream(8192);
-        byte[] buffer = new byte[16 * 1024];
+        byte[] buffer = new byte[8 * 1024];
         boolean clientGone = false;
         try (in) {
             int n;
@@ -583,8 +609,11 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         };
     }
 
+    /** Nanoseconds as milliseconds with three decimals, without String.format (this runs on every request). */
     static String millis(long nanos) {
-        return String.format(Locale.ROOT, "%.3f", nanos / 1_000_000.0);
+        long micros = Math.max(0, nanos / 1000);
+        long fraction = micros % 1000;
+        return (micros / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
     }
 
     /**
@@ -607,6 +636,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         int status;
         String errorCode;
         TokenCounts tokens = TokenCounts.NONE;
+        boolean holdsPermit;
         private boolean finished;
 
         Meter(GatewayRequest request, VirtualKey key) {
@@ -625,6 +655,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 return;
             }
             finished = true;
+            if (holdsPermit) {
+                inFlight.release();
+            }
             long cost = 0;
             if (upstreamModel != null && tokens.total() > 0) {
                 Price price = directory.prices().get(upstreamModel);

@@ -69,6 +69,8 @@ public enum ErrorCode {
     MODEL_NOT_ROUTABLE(404, "No provider serves this model"),
     UPSTREAM_UNAVAILABLE(502, "No provider could answer"),
     UPSTREAM_TIMEOUT(504, "The provider did not answer in time"),
+    /** The gateway already relays as many requests as it is set to hold at once. */
+    GATEWAY_OVERLOADED(503, "The model gateway is at capacity"),
 
     // Server side
     UNAVAILABLE(503, "The service is not ready"),

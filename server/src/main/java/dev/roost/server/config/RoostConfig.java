@@ -124,7 +124,8 @@ public record RoostConfig(
                 parseInt(env, "ROOST_GATEWAY_BREAKER_FAILURES", d.breakerFailures()),
                 parseDuration(env, "ROOST_GATEWAY_BREAKER_OPEN_FOR", d.breakerOpenFor()),
                 parseDuration(env, "ROOST_GATEWAY_USAGE_FLUSH_INTERVAL", d.usageFlushInterval()),
-                parseDuration(env, "ROOST_GATEWAY_CACHE_TTL", d.cacheTtl()));
+                parseDuration(env, "ROOST_GATEWAY_CACHE_TTL", d.cacheTtl()),
+                parseInt(env, "ROOST_GATEWAY_MAX_IN_FLIGHT", d.maxInFlight()));
     }
 
     public RoostConfig withHome(Path value) {
