@@ -177,7 +177,8 @@ class ConsoleHttpTest {
         List<Response> pages = List.of(new ConsoleClient(roost.url()).get("/console/login"), operator.get("/console/w/acme/instances"),
                 operator.get(BOT), operator.get(BOT + "/edit"), operator.get(BOT + "/diff?from=1&to=1"), operator.get(BOT + "/logs"),
                 operator.get("/console/w/acme/new"), operator.get("/console/w/acme/new?template=telegram-bot"),
-                operator.get("/console/w/acme/audit"), operator.get("/console/w/acme/settings"), operator.get("/console/w/nowhere/instances"));
+                operator.get("/console/w/acme/audit"), operator.get("/console/w/acme/settings"), operator.get("/console/w/nowhere/instances"),
+                operator.get("/console/no-such-page"));
         for (Response page : pages) {
             String csp = page.header("Content-Security-Policy").orElseThrow();
             assertThat(csp).contains("default-src 'none'").contains("script-src 'self'").contains("frame-ancestors 'none'")
@@ -188,6 +189,8 @@ class ConsoleHttpTest {
                     .doesNotContainPattern("<[^>]*\\son[a-z]+=").doesNotContainPattern("<[^>]*\\sstyle=")
                     .doesNotContainPattern("(src|href|action)=\"(https?:)?//");
         }
+        assertThat(pages.get(pages.size() - 1).status()).isEqualTo(404);
+        assertThat(pages.get(pages.size() - 1).body()).contains("There is no route");
         Response htmx = new ConsoleClient(roost.url()).get("/console/static/htmx.min.js");
         assertThat(htmx.status()).isEqualTo(200);
         assertThat(htmx.header("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/javascript"));
