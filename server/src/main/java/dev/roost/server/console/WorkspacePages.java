@@ -33,7 +33,35 @@ final class WorkspacePages {
         return List.of(
                 ApiRoute.get(WS + "/audit", viewer, "Console: the workspace's audit log with filters", this::audit),
                 ApiRoute.get(WS + "/settings", viewer, "Console: members and roles, plan and quota usage, secret names",
-                        this::settings));
+                        this::settings),
+                ApiRoute.post(WS + "/members", Access.workspace(Role.ADMIN), "Console: add a member or change a member's role",
+                        this::putMember),
+                ApiRoute.post(WS + "/members/{username}/remove", Access.workspace(Role.ADMIN), "Console: remove a member",
+                        this::removeMember));
+    }
+
+    private Object putMember(Call call) throws Exception {
+        String username = Console.form(call, "username").trim();
+        String role = Console.form(call, "role");
+        if (username.isEmpty() || java.util.Arrays.stream(Role.values()).noneMatch(r -> r.name().equals(role))) {
+            return settingsPage(call, 400, null, "Give a username and one of the roles " + java.util.Arrays.toString(Role.values()) + ".");
+        }
+        Console.Attempt<Object> put = Console.attempt(call, () -> console.call(call, "PUT /api/v1/workspaces/{ws}/members/{username}",
+                Map.of("username", username), Map.of(), Map.of("role", role)));
+        if (!put.ok()) {
+            return settingsPage(call, put.error().code().httpStatus(), null, put.error().getMessage());
+        }
+        return Console.redirect(Console.base(call) + "/settings?notice=member");
+    }
+
+    private Object removeMember(Call call) throws Exception {
+        String username = call.path("username");
+        Console.Attempt<Object> removed = Console.attempt(call, () -> console.call(call,
+                "DELETE /api/v1/workspaces/{ws}/members/{username}", Map.of("username", username), Map.of(), null));
+        if (!removed.ok()) {
+            return settingsPage(call, removed.error().code().httpStatus(), null, removed.error().getMessage());
+        }
+        return Console.redirect(Console.base(call) + "/settings?notice=removed");
     }
 
     private Object audit(Call call) throws Exception {
@@ -91,8 +119,17 @@ final class WorkspacePages {
         return out.toString();
     }
 
-    @SuppressWarnings("unchecked")
     private Object settings(Call call) throws Exception {
+        String notice = switch (call.query("notice").orElse("")) {
+            case "member" -> "Member saved.";
+            case "removed" -> "Member removed.";
+            default -> null;
+        };
+        return settingsPage(call, 200, notice, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private dev.roost.server.http.Reply settingsPage(Call call, int status, String notice, String error) throws Exception {
         WorkspaceDetail ws = (WorkspaceDetail) console.call(call, "GET /api/v1/workspaces/{ws}", Map.of(), Map.of(), null);
         List<MemberView> members = (List<MemberView>) console.call(call, "GET /api/v1/workspaces/{ws}/members", Map.of(), Map.of(), null);
         List<SecretView> secrets = (List<SecretView>) console.call(call, "GET /api/v1/workspaces/{ws}/secrets", Map.of(), Map.of(), null);
@@ -101,8 +138,23 @@ final class WorkspacePages {
                 bar("Instances", ws.usage().liveInstances(), q.maxInstances(), ws.usage().liveInstances() + " of " + q.maxInstances()),
                 bar("CPU", ws.usage().cpuMillis(), q.maxCpuMillisTotal(), ws.usage().cpu() + " of " + q.maxCpuTotal()),
                 bar("Memory", ws.usage().memoryBytes(), q.maxMemoryBytesTotal(), ws.usage().memory() + " of " + q.maxMemoryTotal()));
-        Html memberRows = Html.each(members, m -> Html.of("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", m.username(), m.role().name(),
-                Pages.time(m.since())));
+        boolean manage = console.may(call, "PUT /api/v1/workspaces/{ws}/members/{username}");
+        String csrf = ConsoleFront.csrfToken(call.context());
+        String base = Console.base(call);
+        Html memberRows = Html.each(members, m -> Html.of("<tr><td>{}</td><td>{}</td><td>{}</td>{}</tr>", m.username(), m.role().name(),
+                Pages.time(m.since()), !manage ? Html.EMPTY : Html.of("<td class=\"row-actions\">{}{}</td>",
+                        InstancePages.confirmWith(base + "/members", csrf, "Change role", "New role for " + m.username() + ":",
+                                "Change role of " + m.username(), false, Html.of("<input type=\"hidden\" name=\"username\" value=\"{}\">"
+                                        + "<label for=\"role-{}\">Role</label> <select id=\"role-{}\" name=\"role\">{}</select>", m.username(),
+                                        m.username(), m.username(), roleOptions(m.role()))),
+                        InstancePages.confirm(base + "/members/" + Html.url(m.username()) + "/remove", csrf, "Remove",
+                                "Remove " + m.username() + " from this workspace?", "Remove " + m.username(), true))));
+        Html addMember = !manage ? Html.EMPTY : Html.of("""
+                <form method="post" action="{}/members" class="filters">
+                <input type="hidden" name="csrf" value="{}">
+                <label for="new-member">Add a user</label><input id="new-member" name="username" required>
+                <label for="new-role">as</label><select id="new-role" name="role">{}</select>
+                <button type="submit" class="secondary">Add member</button></form>""", Html.raw(base), csrf, roleOptions(Role.VIEWER));
         Html secretRows = secrets.isEmpty()
                 ? Html.raw("<p class=\"empty\">No secrets yet. The create wizard stores the ones a template needs; or run <code>roost secret set NAME</code>.</p>")
                 : Html.of("""
@@ -112,19 +164,28 @@ final class WorkspacePages {
                                 s.version(), Pages.time(s.updatedAt()), s.updatedBy(), s.usedBy().isEmpty() ? "—" : String.join(", ", s.usedBy()))));
         Html body = Html.of("""
                 <h1>Settings of {}</h1>
+                {}{}
                 <section aria-labelledby="plan"><h2 id="plan">Plan and quota</h2>
                 <p>Plan <strong>{}</strong> (quota from {}). Environments: {}.</p>
                 <div class="bars">{}</div>
                 <p class="hint">Per instance at most {} CPU and {} memory.</p></section>
                 <section aria-labelledby="members"><h2 id="members">Members and roles</h2>
-                <div class="table-wrap"><table><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Since</th></tr></thead>
-                <tbody>{}</tbody></table></div>
+                <div class="table-wrap"><table><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Since</th>{}</tr></thead>
+                <tbody>{}</tbody></table></div>{}
                 <p class="hint">Viewers read; operators create, change, start and stop instances; admins also delete and manage members;
-                owners also manage admins. Change roles with <code>roost member set</code>.</p></section>
+                owners also manage admins.</p></section>
                 <section aria-labelledby="secrets"><h2 id="secrets">Secrets</h2><p class="hint">Names and metadata only: values are never shown.</p>{}</section>""",
-                ws.displayName(), ws.plan(), ws.quotaSource(), String.join(", ", ws.environments()), bars,
-                q.maxCpuPerInstance(), q.maxMemoryPerInstance(), memberRows, secretRows);
-        return console.page(call, "settings", "Settings", body);
+                ws.displayName(), notice == null ? Html.EMPTY : Html.of("<p class=\"notice\" role=\"status\">{}</p>", notice),
+                error == null ? Html.EMPTY : Html.of("<p class=\"error\" role=\"alert\">{}</p>", error),
+                ws.plan(), ws.quotaSource(), String.join(", ", ws.environments()), bars,
+                q.maxCpuPerInstance(), q.maxMemoryPerInstance(),
+                manage ? Html.raw("<th scope=\"col\">Actions</th>") : Html.EMPTY, memberRows, addMember, secretRows);
+        return console.page(call, status, "settings", "Settings", body);
+    }
+
+    private static Html roleOptions(Role selected) {
+        return Html.each(List.of(Role.values()), r -> Html.of("<option value=\"{}\"{}>{}</option>", r.name(),
+                Html.raw(r == selected ? " selected" : ""), r.name()));
     }
 
     private static Html bar(String label, long used, long max, String text) {

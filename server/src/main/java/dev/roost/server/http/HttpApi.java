@@ -368,6 +368,13 @@ public final class HttpApi {
             default -> new RoostException(e.getStatus() >= 500 ? ErrorCode.INTERNAL : ErrorCode.VALIDATION_FAILED,
                     Json.abbreviate(e.getMessage()));
         };
+        if (browser != null && isBrowserPath(ctx.path())) {
+            browser.secure(ctx);
+            ctx.header("Cache-Control", "no-store");
+            ctx.header("X-Content-Type-Options", "nosniff");
+            browser.writeError(ctx, problem, requestId, null);
+            return;
+        }
         Problems.write(ctx, problem, requestId);
     }
 

@@ -44,6 +44,9 @@ class ConsoleHttpTest {
         roost.addMember("acme", "vic", Role.VIEWER);
         roost.createUser("ophelia", false);
         roost.addMember("acme", "ophelia", Role.OPERATOR);
+        roost.createUser("ada", false);
+        roost.addMember("acme", "ada", Role.ADMIN);
+        roost.createUser("newcomer", false);
     }
 
     @AfterAll
@@ -174,7 +177,8 @@ class ConsoleHttpTest {
         List<Response> pages = List.of(new ConsoleClient(roost.url()).get("/console/login"), operator.get("/console/w/acme/instances"),
                 operator.get(BOT), operator.get(BOT + "/edit"), operator.get(BOT + "/diff?from=1&to=1"), operator.get(BOT + "/logs"),
                 operator.get("/console/w/acme/new"), operator.get("/console/w/acme/new?template=telegram-bot"),
-                operator.get("/console/w/acme/audit"), operator.get("/console/w/acme/settings"), operator.get("/console/w/nowhere/instances"));
+                operator.get("/console/w/acme/audit"), operator.get("/console/w/acme/settings"), operator.get("/console/w/nowhere/instances"),
+                operator.get("/console/no-such-page"));
         for (Response page : pages) {
             String csp = page.header("Content-Security-Policy").orElseThrow();
             assertThat(csp).contains("default-src 'none'").contains("script-src 'self'").contains("frame-ancestors 'none'")
@@ -185,6 +189,8 @@ class ConsoleHttpTest {
                     .doesNotContainPattern("<[^>]*\\son[a-z]+=").doesNotContainPattern("<[^>]*\\sstyle=")
                     .doesNotContainPattern("(src|href|action)=\"(https?:)?//");
         }
+        assertThat(pages.get(pages.size() - 1).status()).isEqualTo(404);
+        assertThat(pages.get(pages.size() - 1).body()).contains("There is no route");
         Response htmx = new ConsoleClient(roost.url()).get("/console/static/htmx.min.js");
         assertThat(htmx.status()).isEqualTo(200);
         assertThat(htmx.header("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/javascript"));
@@ -209,6 +215,26 @@ class ConsoleHttpTest {
         assertThat(r.body()).contains("POLICY_VIOLATION").contains("/spec/runtime/image").contains("registry.example/bot:latest")
                 .contains("aria-invalid=\"true\"");
         assertThat(admin.get("/api/v1/workspaces/acme/instances/bot").json().get("instance").get("version").asInt()).isEqualTo(before);
+    }
+
+    @Test
+    void anAdminManagesMembersThroughTheSameRulesAsTheApi() {
+        ConsoleClient ada = ConsoleClient.withSession(roost, "ada");
+        assertThat(ada.get("/console/w/acme/settings").body()).contains("/console/w/acme/members").contains("Add member");
+        Response added = ada.post("/console/w/acme/members", Map.of("username", "newcomer", "role", "OPERATOR"));
+        assertThat(added.status()).isEqualTo(303);
+        assertThat(admin.get("/api/v1/workspaces/acme/members").body()).contains("\"username\":\"newcomer\",\"role\":\"OPERATOR\"");
+
+        // An admin may not make someone an owner: the API's member rules answer, on the page.
+        Response refused = ada.post("/console/w/acme/members", Map.of("username", "newcomer", "role", "OWNER"));
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.body()).contains("class=\"error\"").contains("Settings of");
+        assertThat(admin.get("/api/v1/workspaces/acme/members").body()).contains("\"username\":\"newcomer\",\"role\":\"OPERATOR\"");
+
+        assertThat(ada.post("/console/w/acme/members/newcomer/remove", Map.of()).status()).isEqualTo(303);
+        assertThat(admin.get("/api/v1/workspaces/acme/members").body()).doesNotContain("newcomer");
+        assertThat(admin.get("/api/v1/workspaces/acme/audit?action=member.").body()).contains("member.put").contains("member.remove")
+                .contains("\"actor\":\"ada\"");
     }
 
     @Test

@@ -49,6 +49,8 @@ class ApiBodyProperties {
         assertThat(created.status()).isEqualTo(201);
         bodyRoutes = roost.server().http().routes().stream()
                 .filter(r -> r.mutating() && r.method() != io.javalin.http.HandlerType.DELETE)
+                // web console forms take no bearer token and answer with pages: ConsoleHttpTest covers them
+                .filter(r -> !r.path().startsWith("/console"))
                 .toList();
     }
 

@@ -243,6 +243,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST " + C + "/new", OPERATOR);
         EXPECTED.put("GET " + C + "/audit", VIEWER);
         EXPECTED.put("GET " + C + "/settings", VIEWER);
+        EXPECTED.put("POST " + C + "/members", ADMIN);
+        EXPECTED.put("POST " + C + "/members/{username}/remove", ADMIN);
     }
 
     private static TestRoost roost;
