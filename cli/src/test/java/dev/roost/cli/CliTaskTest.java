@@ -253,7 +253,7 @@ class CliTaskTest {
     void aPromptIsRefusedClearly() {
         CliRunner.Result r = cli.run("task", "prompt", "-w", "acme", "summarise this repository");
         assertThat(r.exit()).isNotZero();
-        assertThat(r.err()).contains("INFERENCE_UNAVAILABLE").contains("model gateway is not configured");
+        assertThat(r.err()).contains("INFERENCE_UNAVAILABLE").contains("not connected to the model gateway");
     }
 
     @Test

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Tasks: a user hands Roost commands or a script; it is queued as a job of kind {@code task},
  * a node claims it and runs it in its sandbox, streams the output and reports the result. A
- * prompt task is refused with INFERENCE_UNAVAILABLE until a model gateway exists: prompt text
+ * prompt task is refused with INFERENCE_UNAVAILABLE until prompt tasks are connected to the model gateway: prompt text
  * is never run as a command.
  *
  * <p>VIEWERs see that tasks exist and how they ended (list, get); reading output and results
@@ -115,7 +115,7 @@ public final class TaskRoutes {
         new Checks().required("/mode", request.mode()).throwIfAny();
         switch (request.mode()) {
             case "prompt" -> throw new RoostException(ErrorCode.INFERENCE_UNAVAILABLE,
-                    "The model gateway is not configured on this server, so prompt tasks cannot run yet; the prompt was "
+                    "Prompt tasks are not connected to the model gateway yet, so they cannot run; the prompt was "
                             + "not run (prompt text is never executed as a command). Run commands or a script instead.");
             case "commands", "script" -> {
             }
