@@ -508,17 +508,36 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         headers.put("x-roost-provider", meter.provider);
         meter.afterUpstream = System.nanoTime() - meter.headersReceived;
         headers.put(ADDED_TIME_HEADER, millis(meter.addedNanos()));
-        return new GatewayResponse(response.statusCode(), headers, type, out -> copy(response.body(), out, stream, meter));
+        StreamBudget budget = stream && meter.status < 400 ? streamBudget(request, meter) : null;
+        return new GatewayResponse(response.statusCode(), headers, type, out -> copy(response.body(), out, stream, budget,
+                meter));
     }
 
-    private void copy(InputStream in, OutputStream out, boolean stream, Meter meter) throws IOException {
+    /** For a streamed answer on a key with a budget and a priced model, what watches its cost; else null. */
+    private StreamBudget streamBudget(GatewayRequest request, Meter meter) {
+        VirtualKey key = meter.key;
+        if (key.budget() == null) {
+            return null;
+        }
+        Price price = price(meter.upstreamModel, meter.model);
+        return price == null ? null : new StreamBudget(key.budget(), price, request.body().length,
+                () -> spend.spent(key, meter.at));
+    }
+
+    private Price price(String upstreamModel, String model) {
+        Price price = upstreamModel == null ? null : directory.prices().get(upstreamModel);
+        return price != null ? price : directory.prices().get(model);
+    }
+
+    private void copy(InputStream in, OutputStream out, boolean stream, StreamBudget budget, Meter meter) throws IOException {
         SseUsageScanner scanner = stream ? new SseUsageScanner() : null;
-        ByteArrayOutputStream whole = stream ? null : new ByteArrayOutputStream(8192);
+        Collected whole = stream ? null : new Collected();
         byte[] buffer = new byte[8 * 1024];
         boolean clientGone = false;
+        boolean cut = false;
         try (in) {
             int n;
-            while (true) {
+            while (!cut) {
                 try {
                     n = in.read(buffer);
                 } catch (IOException e) {
@@ -532,13 +551,21 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 if (n == 0) {
                     continue;
                 }
-                if (scanner != null) {
+                int relay = n;
+                if (budget != null) {
+                    relay = cutWhereBudgetEnds(buffer, n, scanner, budget);
+                    cut = relay >= 0;
+                    relay = cut ? relay : n;
+                } else if (scanner != null) {
                     scanner.accept(buffer, 0, n);
                 } else if (whole.size() + n <= MAX_METERED_BODY) {
                     whole.write(buffer, 0, n);
                 }
                 try {
-                    out.write(buffer, 0, n);
+                    out.write(buffer, 0, relay);
+                    if (cut) {
+                        out.write(StreamBudget.endEvent(meter.request.endpoint(), budgetMessage(meter.key)));
+                    }
                     out.flush(); // relay each chunk as it arrives
                 } catch (IOException e) {
                     clientGone = true;
@@ -549,17 +576,52 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             }
         } finally {
             if (scanner != null) {
-                meter.tokens = scanner.tokens();
+                meter.tokens = cut ? budget.tokens(scanner.tokens()) : scanner.tokens();
             } else if (whole != null && whole.size() > 0 && meter.status < 400) {
-                byte[] bytes = whole.toByteArray();
-                TokenCounts counted = UsageParser.fromJson(bytes, 0, bytes.length);
+                TokenCounts counted = UsageParser.fromJson(whole.bytes(), 0, whole.size());
                 meter.tokens = counted == null ? TokenCounts.NONE : counted;
+            }
+            if (cut) {
+                meter.errorCode = ErrorCode.BUDGET_EXCEEDED.name();
+                metrics.error(meter.errorCode);
+                log.info("Gateway: a stream from {} was ended after {} events: virtual key {}… reached its budget",
+                        meter.provider, scanner.events(), meter.key.prefix());
             }
             if (clientGone) {
                 log.info("Gateway: the client went away mid-answer from {}; the upstream request was cancelled", meter.provider);
             }
             meter.finish();
         }
+    }
+
+    /** A non-streamed answer as it went by, read for its usage without copying it again. */
+    private static final class Collected extends ByteArrayOutputStream {
+        Collected() {
+            super(1024);
+        }
+
+        byte[] bytes() {
+            return buf;
+        }
+    }
+
+    /**
+     * Scans a chunk of a stream event by event; the length of the chunk up to the end of the
+     * event after which the key's budget is used up, or -1 when the whole chunk may go.
+     */
+    private static int cutWhereBudgetEnds(byte[] chunk, int n, SseUsageScanner scanner, StreamBudget budget) {
+        for (int i = 0; i < n; ) {
+            i = scanner.scan(chunk, i, n);
+            if (scanner.eventEnded() && budget.exhausted(scanner.tokens(), scanner.events())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String budgetMessage(VirtualKey key) {
+        return "Virtual key " + key.prefix() + "… has spent its budget of " + key.budget() + "; this answer was ended "
+                + "early. Ask a workspace admin to raise the budget.";
     }
 
     private GatewayResponse error(Endpoint endpoint, GatewayError e, long arrived, Runnable whenWritten) {
@@ -660,10 +722,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             }
             long cost = 0;
             if (upstreamModel != null && tokens.total() > 0) {
-                Price price = directory.prices().get(upstreamModel);
-                if (price == null) {
-                    price = directory.prices().get(model);
-                }
+                Price price = price(upstreamModel, model);
                 cost = price == null ? 0 : price.cost(tokens);
             }
             if (provider != null) {
