@@ -11,11 +11,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -60,8 +57,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private final SpendTracker spend;
     private final GatewayMetrics metrics;
     private final UsageRecorder usage;
-    private final HttpClient plainClient;
-    private final HttpClient tlsClient;
+    private final UpstreamClient upstream;
     private final ConcurrentHashMap<UUID, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     /** Requests being relayed now; a permit is returned when the request's answer is done. */
     private final java.util.concurrent.Semaphore inFlight;
@@ -75,11 +71,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         this.spend = new SpendTracker(database);
         this.metrics = new GatewayMetrics(requireNonNull(meters, "meters is null"));
         this.usage = new UsageRecorder(database, settings.usageFlushInterval(), metrics);
-        // Plain HTTP (local models, tests) speaks HTTP/1.1 with keep-alive; TLS negotiates HTTP/2 where offered.
-        this.plainClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.connectTimeout()).followRedirects(HttpClient.Redirect.NEVER).build();
-        this.tlsClient = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        // HTTP/1.1 with keep-alive, plain or TLS, on each request's own thread; an answer's body may pause for
+        // as long as a generation may take to start.
+        this.upstream = new UpstreamClient(settings.connectTimeout(), settings.generationTimeout());
         this.usage.start();
     }
 
@@ -109,6 +103,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     @Override
     public void close() {
         usage.close();
+        upstream.close();
     }
 
     // --- the request path
@@ -145,6 +140,15 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             meter.finish(); // returns the permit; the HTTP layer answers and logs the error
             throw e;
         }
+    }
+
+    /** The answer to a request whose body is larger than the server accepts: 413, in the endpoint's own format. */
+    public GatewayResponse bodyTooLarge(Endpoint endpoint, long limitBytes, long arrivedNanos) {
+        GatewayError e = new GatewayError(ErrorCode.BODY_TOO_LARGE, "The request body is larger than the " + limitBytes
+                + " bytes this server accepts (ROOST_MAX_REQUEST_BYTES).");
+        metrics.error(e.code().name());
+        return error(endpoint, e, arrivedNanos, () -> {
+        });
     }
 
     private VirtualKey authenticate(GatewayRequest request) {
@@ -402,39 +406,40 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         byte[] body = fields.upstreamBody(request.body(), candidate.model(), endpoint == Endpoint.CHAT_COMPLETIONS);
         String url = provider.baseUrl() + endpoint.upstreamPath() + (request.query() == null || request.query().isEmpty()
                 ? "" : "?" + request.query());
-        HttpRequest.Builder builder;
+        URI uri;
         try {
-            builder = HttpRequest.newBuilder(URI.create(url));
+            uri = URI.create(url);
         } catch (IllegalArgumentException e) {
             return new Failure(provider.name(), "its base URL is not usable", false, 0, null, null);
         }
-        // No HttpRequest.timeout(): the client keeps those timers under one lock, which serialises requests
-        // under load; the wait for the response headers is bounded below instead.
-        builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("content-type", "application/json");
+        List<String[]> builder = new ArrayList<>(8);
+        builder.add(new String[] {"content-type", "application/json"});
         copyHeader(request, builder, "accept");
         copyHeader(request, builder, "user-agent");
         String key = candidate.upstream().key();
         if (provider.kind().format() == ApiFormat.ANTHROPIC) {
             String version = request.header("anthropic-version");
-            builder.header("anthropic-version", version == null ? "2023-06-01" : version);
+            builder.add(new String[] {"anthropic-version", version == null ? "2023-06-01" : version});
             copyHeader(request, builder, "anthropic-beta");
             if (key != null) {
-                builder.header("x-api-key", key);
+                builder.add(new String[] {"x-api-key", key});
             }
         } else {
             copyHeader(request, builder, "openai-beta");
             if (key != null) {
-                builder.header("authorization", "Bearer " + key);
+                builder.add(new String[] {"authorization", "Bearer " + key});
             }
         }
-        HttpClient client = url.startsWith("https:") ? tlsClient : plainClient;
+        UpstreamClient.Request upstreamRequest;
+        try {
+            upstreamRequest = new UpstreamClient.Request(uri, builder, body);
+        } catch (IllegalArgumentException e) {
+            return new Failure(provider.name(), "its base URL is not usable", false, 0, null, null);
+        }
         long sent = System.nanoTime();
         meter.beforeUpstream += sent - meter.attemptStarted;
-        java.util.concurrent.CompletableFuture<HttpResponse<InputStream>> pending = client.sendAsync(builder.build(),
-                HttpResponse.BodyHandlers.ofInputStream());
         try {
-            HttpResponse<InputStream> response = pending.get(settings.timeoutFor(endpoint).toNanos(),
-                    java.util.concurrent.TimeUnit.NANOSECONDS);
+            HttpResponse<InputStream> response = upstream.send(upstreamRequest, settings.timeoutFor(endpoint).toNanos());
             long received = System.nanoTime();
             meter.headersReceived = received;
             metrics.upstreamLatency(provider.name(), endpoint, response.statusCode(), received - sent);
@@ -445,20 +450,12 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 return new Failure(provider.name(), "answered " + status, false, status, response.headers(), errorBody);
             }
             return response;
-        } catch (java.util.concurrent.TimeoutException e) {
-            pending.cancel(true); // abandons the exchange and its connection
+        } catch (java.net.SocketTimeoutException e) {
             return timedOut(provider, endpoint, meter, sent);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (IOException e) {
             meter.attemptStarted = System.nanoTime();
-            if (e.getCause() instanceof HttpTimeoutException) {
-                return timedOut(provider, endpoint, meter, sent);
-            }
-            return new Failure(provider.name(), "connection failed (" + (e.getCause() == null ? "unknown"
-                    : e.getCause().getClass().getSimpleName()) + ")", false, 0, null, null);
-        } catch (InterruptedException e) {
-            pending.cancel(true);
-            Thread.currentThread().interrupt();
-            return new Failure(provider.name(), "interrupted", false, 0, null, null);
+            return new Failure(provider.name(), "connection failed (" + e.getClass().getSimpleName() + ")", false, 0, null,
+                    null);
         }
     }
 
@@ -469,10 +466,10 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 null, null);
     }
 
-    private static void copyHeader(GatewayRequest request, HttpRequest.Builder builder, String name) {
+    private static void copyHeader(GatewayRequest request, List<String[]> headers, String name) {
         String value = request.header(name);
         if (value != null) {
-            builder.header(name, value);
+            headers.add(new String[] {name, value});
         }
     }
 

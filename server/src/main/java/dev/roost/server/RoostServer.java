@@ -235,7 +235,8 @@ public final class RoostServer implements AutoCloseable {
         routes.addAll(new ConsoleRoutes(apiByKey, consoleFront, consolePages, authRoutes).routes());
 
         http = new HttpApi(routes, database, authenticator, consoleFront, meters, clock, config.bindAddress(), config.port(),
-                config.maxRequestBytes());
+                config.maxRequestBytes(), new dev.roost.server.gateway.GatewayFrontDoor(modelGateway, config.maxRequestBytes(),
+                meters));
         http.start();
         closeables.add(http::stop);
 
