@@ -59,8 +59,14 @@ final class UpstreamClient implements AutoCloseable {
      * @param readTimeout the longest silence tolerated between two reads of an answer's body
      */
     UpstreamClient(Duration connectTimeout, Duration readTimeout) {
+        this(connectTimeout, readTimeout, null);
+    }
+
+    /** With the TLS context to use (tests trust their own certificate); null: the JDK's default. */
+    UpstreamClient(Duration connectTimeout, Duration readTimeout, SSLContext tls) {
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
         this.readTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis());
+        this.tls = tls;
     }
 
     /** A request to send: absolute {@code http} or {@code https} URL, headers (names in lower case), body. */

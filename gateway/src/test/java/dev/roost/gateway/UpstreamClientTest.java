@@ -209,6 +209,59 @@ class UpstreamClientTest {
     }
 
     @Test
+    void httpsChecksTheCertificateAndTheHostName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path store = dir.resolve("server.p12");
+        char[] password = "changeit".toCharArray();
+        Process keytool = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "s", "-keyalg", "EC", "-dname", "CN=roost-test", "-ext", "san=ip:127.0.0.1",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", "changeit")
+                .redirectErrorStream(true).start();
+        assertThat(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0)
+                .as(new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isTrue();
+        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        try (InputStream in = java.nio.file.Files.newInputStream(store)) {
+            keys.load(in, password);
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(keys, password);
+        javax.net.ssl.SSLContext serverTls = javax.net.ssl.SSLContext.getInstance("TLS");
+        serverTls.init(kmf.getKeyManagers(), null, null);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(keys);
+        javax.net.ssl.SSLContext clientTls = javax.net.ssl.SSLContext.getInstance("TLS");
+        clientTls.init(null, tmf.getTrustManagers(), null);
+
+        server = serverTls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    sockets.add(s);
+                    connections.incrementAndGet();
+                    Thread.ofVirtual().start(() -> handle(s, (n, r) -> "HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nsecret"));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        int port = server.getLocalPort();
+        try (UpstreamClient trusting = new UpstreamClient(Duration.ofSeconds(2), Duration.ofSeconds(5), clientTls)) {
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<InputStream> r = trusting.send(new UpstreamClient.Request(URI.create("https://127.0.0.1:" + port
+                        + "/v1/messages"), List.of(), new byte[0]), Duration.ofSeconds(5).toNanos());
+                assertThat(body(r)).isEqualTo("secret");
+            }
+            assertThat(connections.get()).as("one TLS connection, kept alive").isEqualTo(1);
+            assertThatThrownBy(() -> trusting.send(new UpstreamClient.Request(URI.create("https://localhost:" + port
+                    + "/v1/messages"), List.of(), new byte[0]), Duration.ofSeconds(5).toNanos()))
+                    .as("the certificate names 127.0.0.1, not localhost").isInstanceOf(javax.net.ssl.SSLException.class);
+        }
+        assertThatThrownBy(() -> client.send(new UpstreamClient.Request(URI.create("https://127.0.0.1:" + port
+                + "/v1/messages"), List.of(), new byte[0]), Duration.ofSeconds(5).toNanos()))
+                .as("the JDK's trust store does not know this certificate").isInstanceOf(javax.net.ssl.SSLException.class);
+    }
+
+    @Test
     void onlyHttpAndHttpsUrls() {
         assertThatThrownBy(() -> new UpstreamClient.Request(URI.create("ftp://example.com/x"), List.of(), new byte[0]))
                 .isInstanceOf(IllegalArgumentException.class);
