@@ -58,6 +58,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private final GatewayMetrics metrics;
     private final UsageRecorder usage;
     private final UpstreamClient upstream;
+    private final BufferPool buffers = new BufferPool();
     private final ConcurrentHashMap<UUID, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     /** Requests being relayed now; a permit is returned when the request's answer is done. */
     private final java.util.concurrent.Semaphore inFlight;
@@ -528,15 +529,28 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
 
     private void copy(InputStream in, OutputStream out, boolean stream, StreamBudget budget, Meter meter) throws IOException {
         SseUsageScanner scanner = stream ? new SseUsageScanner() : null;
-        Collected whole = stream ? null : new Collected();
-        byte[] buffer = new byte[8 * 1024];
+        byte[] buffer = buffers.take();
+        // A whole answer is read into the buffer one read after the other, and metered from it: only an
+        // answer larger than the buffer is also gathered apart.
+        int filled = 0;
+        Collected spilled = null;
         boolean clientGone = false;
         boolean cut = false;
         try (in) {
             int n;
             while (!cut) {
+                if (!stream && filled == buffer.length) {
+                    if (spilled == null) {
+                        spilled = new Collected();
+                    }
+                    if (spilled.size() + filled <= MAX_METERED_BODY) {
+                        spilled.write(buffer, 0, filled);
+                    }
+                    filled = 0;
+                }
+                int at = stream ? 0 : filled;
                 try {
-                    n = in.read(buffer);
+                    n = in.read(buffer, at, buffer.length - at);
                 } catch (IOException e) {
                     meter.errorCode = "UPSTREAM_DROPPED";
                     log.info("Gateway: {} dropped the connection mid-answer ({})", meter.provider, e.getClass().getSimpleName());
@@ -555,11 +569,11 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                     relay = cut ? relay : n;
                 } else if (scanner != null) {
                     scanner.accept(buffer, 0, n);
-                } else if (whole.size() + n <= MAX_METERED_BODY) {
-                    whole.write(buffer, 0, n);
+                } else {
+                    filled += n;
                 }
                 try {
-                    out.write(buffer, 0, relay);
+                    out.write(buffer, at, relay);
                     if (cut) {
                         out.write(StreamBudget.endEvent(meter.request.endpoint(), budgetMessage(meter.key)));
                     }
@@ -574,10 +588,18 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         } finally {
             if (scanner != null) {
                 meter.tokens = cut ? budget.tokens(scanner.tokens()) : scanner.tokens();
-            } else if (whole != null && whole.size() > 0 && meter.status < 400) {
-                TokenCounts counted = UsageParser.fromJson(whole.bytes(), 0, whole.size());
+            } else if (meter.status < 400 && (filled > 0 || spilled != null)) {
+                TokenCounts counted;
+                if (spilled == null) {
+                    counted = UsageParser.fromJson(buffer, 0, filled);
+                } else {
+                    spilled.write(buffer, 0, filled);
+                    counted = spilled.size() <= MAX_METERED_BODY ? UsageParser.fromJson(spilled.bytes(), 0, spilled.size())
+                            : null;
+                }
                 meter.tokens = counted == null ? TokenCounts.NONE : counted;
             }
+            buffers.give(buffer);
             if (cut) {
                 meter.errorCode = ErrorCode.BUDGET_EXCEEDED.name();
                 metrics.error(meter.errorCode);
@@ -591,14 +613,39 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         }
     }
 
-    /** A non-streamed answer as it went by, read for its usage without copying it again. */
+    /** A non-streamed answer larger than the relay buffer, gathered to be metered. */
     private static final class Collected extends ByteArrayOutputStream {
         Collected() {
-            super(1024);
+            super(16 * 1024);
         }
 
         byte[] bytes() {
             return buf;
+        }
+    }
+
+    /** Relay buffers, reused: each answer would otherwise allocate one for a few hundred bytes. Thread-safe. */
+    private static final class BufferPool {
+        private static final int SIZE = 8 * 1024;
+        private static final int KEPT = 256;
+        private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+        byte[] take() {
+            byte[] b = free.poll();
+            if (b == null) {
+                return new byte[SIZE];
+            }
+            count.decrementAndGet();
+            return b;
+        }
+
+        void give(byte[] b) {
+            if (count.incrementAndGet() <= KEPT) {
+                free.offer(b);
+            } else {
+                count.decrementAndGet();
+            }
         }
     }
 

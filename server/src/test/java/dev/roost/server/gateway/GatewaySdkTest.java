@@ -110,6 +110,7 @@ class GatewaySdkTest {
         alias("only-429", target("limited", "gpt-x"));
         alias("budgeted", target("openai-main", "pricey-model"));
         alias("embedder", target("openai-main", "text-embedding-3-small"));
+        alias("big-embedder", target("openai-main", "big-embedding"));
         alias("drops", target("openai-main", "drops-mid-stream"), target("broken", "never-reached"));
         ok(admin.put("/api/v1/gateway/prices", Map.of("model", "pricey-model", "input", 1000, "output", 1000)));
     }
@@ -140,6 +141,11 @@ class GatewaySdkTest {
                     FakeProvider.sse("response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":"
                             + "\"resp_1\",\"status\":\"completed\",\"usage\":{\"input_tokens\":31,\"output_tokens\":2,"
                             + "\"input_tokens_details\":{\"cached_tokens\":8},\"total_tokens\":33}}}")), 10, -1);
+        }
+        if (r.target().equals("/v1/embeddings") && model.equals("big-embedding")) {
+            String vector = String.join(",", java.util.Collections.nCopies(6000, "0.123456"));
+            return json("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[" + vector
+                    + "]}],\"model\":\"big-embedding\",\"usage\":{\"prompt_tokens\":77,\"total_tokens\":77}}");
         }
         if (r.target().equals("/v1/embeddings")) {
             return json("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":"
@@ -354,6 +360,19 @@ class GatewaySdkTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("[0.25,-0.5]");
         assertThat(usageRows("embeddings").get(0).path("inputTokens").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void anAnswerLargerThanTheRelayBufferIsRelayedWholeAndMetered() throws Exception {
+        String key = key(Map.of("name", "big-answer"));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(roost.url()
+                        + "/v1/embeddings")).header("authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"big-embedder\",\"input\":\"hi\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).hasSize(openAiAnswer(new Received("POST", "/v1/embeddings", Map.of(),
+                "{\"model\":\"big-embedding\"}")) instanceof FakeProvider.Json j ? j.body().length() : -1);
+        assertThat(usageRows("big-answer").get(0).path("inputTokens").asLong()).isEqualTo(77);
     }
 
     @Test
