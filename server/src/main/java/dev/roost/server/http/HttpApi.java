@@ -92,6 +92,9 @@ public final class HttpApi {
             if (front != null) {
                 config.jetty.modifyServer(server -> server.insertHandler(front));
             }
+            // Jetty's per-connection cache of header lines costs about 64 KiB on every keep-alive connection
+            // that sends a cacheable header; with hundreds of agents connected that is a heap of its own.
+            config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));
             for (ApiRoute route : this.routes) {
                 config.routes.addHttpHandler(route.method(), route.path(), ctx -> handle(route, ctx));
             }
