@@ -48,9 +48,12 @@ public final class GatewayRoutes {
                     ? ApiRoute.get(endpoint.path(), Access.GATEWAY_KEY, summary, call -> handle(call, endpoint, null))
                     : ApiRoute.post(endpoint.path(), Access.GATEWAY_KEY, summary, call -> handle(call, endpoint, null)));
         }
-        routes.add(ApiRoute.post("/v1beta/models/{model}", Access.GATEWAY_KEY, "Gemini generateContent, "
-                + "streamGenerateContent (?alt=sse) and countTokens through the model gateway: /v1beta/models/MODEL:METHOD",
-                this::gemini));
+        // Google's SDKs call v1beta or v1 (the Java SDK's default); both go to the provider's v1beta.
+        for (String version : List.of("v1beta", "v1")) {
+            routes.add(ApiRoute.post("/" + version + "/models/{model}", Access.GATEWAY_KEY, "Gemini generateContent, "
+                    + "streamGenerateContent (?alt=sse) and countTokens through the model gateway: /" + version
+                    + "/models/MODEL:METHOD", this::gemini));
+        }
         return routes;
     }
 

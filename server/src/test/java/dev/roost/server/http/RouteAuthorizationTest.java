@@ -219,6 +219,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST /v1/messages", VIRTUAL_KEY);
         EXPECTED.put("POST /v1/messages/count_tokens", VIRTUAL_KEY);
         EXPECTED.put("POST /v1beta/models/{model}", VIRTUAL_KEY);
+        EXPECTED.put("POST /v1/models/{model}", VIRTUAL_KEY);
         // The web console: signed in with a session cookie instead of a bearer token, same rules.
         EXPECTED.put("GET /console", SIGNED_IN);
         EXPECTED.put("GET /console/login", ANYONE);
