@@ -46,7 +46,7 @@ final class AnthropicMessages implements Dialect {
             hub.set("model", request.get("model"));
         }
         ArrayNode messages = hub.putArray("messages");
-        String system = joinedText(request.get("system"));
+        String system = joinedText(request.get("system"), "\n\n");
         if (!system.isEmpty()) {
             messages.addObject().put("role", "system").put("content", system);
         }
@@ -567,7 +567,7 @@ final class AnthropicMessages implements Dialect {
                         }
                         case "input_json_delta" -> {
                             Integer tool = toolIndexByBlock.get(data.path("index").asInt());
-                            if (tool != null) {
+                            if (tool != null && !delta.path("partial_json").asString("").isEmpty()) {
                                 ObjectNode c = chunk();
                                 delta(c, null).putArray("tool_calls").addObject().put("index", tool).putObject("function")
                                         .put("arguments", delta.path("partial_json").asString(""));
@@ -641,8 +641,9 @@ final class AnthropicMessages implements Dialect {
         private boolean errored;
 
         private static void event(ByteArrayOutputStream out, String name, ObjectNode data) {
-            data.put("type", name);
-            out.writeBytes(("event: " + name + "\ndata: " + Wire.string(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            ObjectNode typed = object().put("type", name); // Anthropic writes the type first
+            typed.setAll(data);
+            out.writeBytes(("event: " + name + "\ndata: " + Wire.string(typed) + "\n\n").getBytes(StandardCharsets.UTF_8));
         }
 
         private void start(ObjectNode chunk, ByteArrayOutputStream out) {

@@ -128,7 +128,7 @@ final class GeminiContent implements Dialect {
             if (!userParts.isEmpty()) {
                 ObjectNode message = messages.addObject().put("role", "user");
                 if (onlyText) {
-                    message.put("content", joinedText(userParts));
+                    message.put("content", joinedText(userParts, "\n"));
                 } else {
                     message.set("content", userParts);
                 }

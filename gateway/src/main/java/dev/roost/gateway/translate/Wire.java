@@ -86,6 +86,11 @@ final class Wire {
 
     /** Content given as a string, or as an array of parts: the text of its text parts, joined. */
     static String joinedText(JsonNode content) {
+        return joinedText(content, "");
+    }
+
+    /** The same, with {@code separator} between parts (separate blocks of a system prompt are paragraphs). */
+    static String joinedText(JsonNode content, String separator) {
         if (content == null || content.isNull()) {
             return "";
         }
@@ -96,6 +101,9 @@ final class Wire {
         for (JsonNode part : content) {
             String t = text(part, "text");
             if (t != null) {
+                if (!b.isEmpty()) {
+                    b.append(separator);
+                }
                 b.append(t);
             }
         }
