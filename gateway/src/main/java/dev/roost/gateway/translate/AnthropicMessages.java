@@ -275,12 +275,9 @@ final class AnthropicMessages implements Dialect {
                 default -> throw unsupported("A message with role " + role + " cannot be given to Anthropic's format.");
             }
         }
-        // Anthropic refuses messages without content (an assistant turn that said nothing).
-        for (int i = messages.size() - 1; i >= 0; i--) {
-            if (messages.get(i).path("content").isEmpty()) {
-                messages.remove(i);
-            }
-        }
+        // Anthropic refuses messages without content (an assistant turn that said nothing), and
+        // wants the roles to alternate once they are gone.
+        messages = Hub.withoutEmptyTurns(messages, "content");
         if (!system.isEmpty()) {
             out.put("system", system.toString());
         }

@@ -326,11 +326,8 @@ final class GeminiContent implements Dialect {
                 default -> throw unsupported("A message with role " + role + " cannot be given to Gemini's format.");
             }
         }
-        for (int i = contents.size() - 1; i >= 0; i--) {
-            if (contents.get(i).path("parts").isEmpty()) {
-                contents.remove(i);
-            }
-        }
+        contents = Hub.withoutEmptyTurns(contents, "parts");
+        out.set("contents", contents);
         if (!system.isEmpty()) {
             out.putObject("systemInstruction").putArray("parts").addObject().put("text", system.toString());
         }

@@ -40,6 +40,27 @@ final class Hub {
         }
     }
 
+    /**
+     * Turns ({role, FIELD: [...]}) without any element dropped, and neighbours of the same role
+     * merged into one, so the roles alternate.
+     */
+    static tools.jackson.databind.node.ArrayNode withoutEmptyTurns(tools.jackson.databind.node.ArrayNode turns, String field) {
+        tools.jackson.databind.node.ArrayNode out = Wire.array();
+        for (JsonNode turn : turns) {
+            if (turn.path(field).isEmpty()) {
+                continue;
+            }
+            JsonNode previous = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (previous != null && previous.path("role").equals(turn.path("role"))) {
+                ((tools.jackson.databind.node.ArrayNode) previous.get(field)).addAll((tools.jackson.databind.node.ArrayNode)
+                        turn.get(field));
+            } else {
+                out.add(turn);
+            }
+        }
+        return out;
+    }
+
     /** A {@code data:MEDIA;base64,DATA} URL, split. */
     record DataUrl(String mediaType, String base64) {
         static DataUrl parse(String url) {
