@@ -131,6 +131,12 @@ class GatewayTranslationTest {
             return new FakeProvider.Json(400, "{\"error\":{\"message\":\"context too long for this model\",\"type\":"
                     + "\"invalid_request_error\",\"param\":null,\"code\":\"context_length_exceeded\"}}", Map.of());
         }
+        if (model.equals("limited")) {
+            return FakeProvider.openAiError(429, "slow down", Map.of("retry-after", "7"));
+        }
+        if (model.equals("drops")) {
+            return new Events(FakeProvider.openAiChatStream(model, List.of("partial", " answer", " cut"), 5, 3), 10, 3);
+        }
         boolean toolResult = r.body().contains("\"role\":\"tool\"");
         boolean tools = body.has("tools") && !toolResult;
         if (body.path("stream").asBoolean(false)) {
@@ -328,6 +334,39 @@ class GatewayTranslationTest {
         assertThat(e.statusCode()).isEqualTo(400);
         assertThat(e.getMessage()).contains("context too long for this model");
         assertThat(e.getMessage()).contains("invalid_request_error");
+    }
+
+    @Test
+    void aRateLimitedProviderFallsBackToOneOfAnotherFormatAndTheLast429KeepsItsRetryAfter() throws Exception {
+        ok(admin.put("/api/v1/workspaces/acme/models/limited-then-claude", Map.of("targets", List.of(
+                Map.of("provider", "local-llm", "model", "limited"),
+                Map.of("provider", "claude-up", "model", "claude-sonnet-4-5")))));
+        String key = key("an-fallback");
+        Message reply = claude(key).messages().create(MessageCreateParams.builder().model("limited-then-claude").maxTokens(20)
+                .addUserMessage("Say hello").build());
+        assertThat(reply.content().get(0).text().orElseThrow().text()).as("passed through from the second target")
+                .isEqualTo("Hello from Claude");
+
+        alias("only-limited", "local-llm", "limited");
+        AnthropicServiceException e = catchThrowableOfType(AnthropicServiceException.class, () -> claude(key).messages()
+                .create(MessageCreateParams.builder().model("only-limited").maxTokens(20).addUserMessage("x").build()));
+        assertThat(e.statusCode()).isEqualTo(429);
+        assertThat(e.headers().values("retry-after")).containsExactly("7");
+        assertThat(e.getMessage()).contains("rate_limit_error").contains("slow down");
+    }
+
+    @Test
+    void aTranslatedStreamCutOffByTheProviderEndsWithoutMadeUpClosingEvents() throws Exception {
+        alias("drops-local", "local-llm", "drops");
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(roost.url() + "/v1/messages")).header("x-api-key", key("an-drop"))
+                .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"drops-local\",\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"hi\"}]}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("x-roost-translated")).contains("true");
+        assertThat(r.body()).contains("event: message_start").contains("\"text\":\"partial\"")
+                .doesNotContain("message_stop").doesNotContain(" cut");
     }
 
     // --- OpenAI SDK → Anthropic provider
