@@ -341,6 +341,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private GatewayResponse attempt(GatewayRequest request, RequestFields fields, List<Candidate> plan, Meter meter) {
         Endpoint endpoint = request.endpoint();
         Failure last = null;
+        GatewayError refused = null; // a target whose format cannot take the request is skipped for the next one
         List<String> reasons = new ArrayList<>();
         for (int i = 0; i < plan.size(); i++) {
             Candidate candidate = plan.get(i);
@@ -350,6 +351,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             meter.provider = provider.name();
             meter.upstreamModel = candidate.model();
             Translation translation = Translation.between(endpoint, provider.kind(), request.query());
+            boolean skipped = false;
             for (int retry = 0; retry <= settings.retriesPerTarget(); retry++) {
                 if (!breaker.allows(System.nanoTime())) {
                     last = new Failure(provider.name(), "circuit open after repeated failures", false, 0, null, null);
@@ -358,8 +360,18 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 if (retry > 0) {
                     pause(25L << (retry - 1));
                 }
+                Object outcome;
+                try {
+                    outcome = send(request, fields, candidate, translation, meter);
+                } catch (GatewayError e) {
+                    if (e.code() != ErrorCode.TRANSLATION_UNSUPPORTED) {
+                        throw e;
+                    }
+                    refused = refused == null ? e : refused;
+                    skipped = true;
+                    break;
+                }
                 meter.attempts++;
-                Object outcome = send(request, fields, candidate, translation, meter);
                 if (outcome instanceof HttpResponse<?> response) {
                     breaker.succeeded();
                     @SuppressWarnings("unchecked")
@@ -374,6 +386,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                     break; // a rate-limited or misconfigured upstream is not asked again at once: the next target is
                 }
             }
+            if (skipped) {
+                continue; // refused before anything was sent
+            }
             reasons.add(last.provider() + ": " + last.reason());
             if (i < plan.size() - 1) {
                 metrics.fallback(provider.name());
@@ -382,6 +397,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             }
         }
         // Every target failed before anything reached the client.
+        if (last == null) {
+            throw refused;
+        }
         if (last.status() > 0) {
             meter.status = last.status();
             meter.errorCode = last.status() == 429 ? "UPSTREAM_RATE_LIMITED" : "UPSTREAM_ERROR";

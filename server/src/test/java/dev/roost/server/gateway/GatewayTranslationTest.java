@@ -479,11 +479,20 @@ class GatewayTranslationTest {
     }
 
     @Test
-    void whatAProviderFormatCannotTakeIsRefusedWithItsOwnCode() {
-        OpenAIServiceException e = catchThrowableOfType(OpenAIServiceException.class, () -> openAi(key("oa-n2")).chat()
+    void whatAProviderFormatCannotTakeIsRefusedWithItsOwnCodeOrGoesToATargetThatCan() {
+        OpenAIClient client = openAi(key("oa-n2"));
+        OpenAIServiceException e = catchThrowableOfType(OpenAIServiceException.class, () -> client.chat()
                 .completions().create(chat("gpt-via-claude").n(2).build()));
         assertThat(e.statusCode()).isEqualTo(400);
         assertThat(e.code()).contains("TRANSLATION_UNSUPPORTED");
         assertThat(e.getMessage()).contains("n = 1");
+
+        ok(admin.put("/api/v1/workspaces/acme/models/claude-then-local", Map.of("targets", List.of(
+                Map.of("provider", "claude-up", "model", "claude-sonnet-4-5"),
+                Map.of("provider", "local-llm", "model", "qwen2.5-7b")))));
+        int before = anthropic.requests();
+        ChatCompletion completion = client.chat().completions().create(chat("claude-then-local").n(2).build());
+        assertThat(completion.choices().get(0).message().content()).contains("Hello from a local model");
+        assertThat(anthropic.requests()).as("nothing was sent to the provider that cannot take it").isEqualTo(before);
     }
 }
