@@ -34,7 +34,11 @@ final class WarmJail {
     /** The job, or null to discard the jail. */
     private final CompletableFuture<Handover> handover = new CompletableFuture<>();
 
-    private record Handover(JobRun run, long prepared, long launched, Instant launchedAt) {
+    /** A job taking the jail; {@code released} completes once the release byte is written, or with null when it could not be. */
+    private record Handover(JobRun run, long prepared, CompletableFuture<Released> released) {
+    }
+
+    private record Released(long nanos, Instant at) {
     }
 
     private WarmJail(String id, Object origin, JobDirectory dir, JobCgroup cgroup) {
@@ -73,8 +77,9 @@ final class WarmJail {
         CompletableFuture.anyOf(handover, p.onExit()).join();
         boolean endedWaiting = handover.complete(null); // false: a job took it (or it was discarded) first
         Handover h = handover.join();
-        if (h != null) {
-            h.run().superviseReleased(p, h.prepared(), h.launched(), h.launchedAt());
+        Released released = h == null ? null : h.released().join();
+        if (released != null) {
+            h.run().superviseReleased(p, h.prepared(), released.nanos(), released.at());
             return;
         }
         p.destroyForcibly();
@@ -115,7 +120,9 @@ final class WarmJail {
      */
     boolean release(JobRun run, long prepared) {
         Process p = process.getNow(null);
-        if (p == null || !p.isAlive() || handover.isDone()) {
+        CompletableFuture<Released> released = new CompletableFuture<>();
+        // The hand-over first: the job may end before this thread gets to say it released it.
+        if (p == null || !p.isAlive() || !handover.complete(new Handover(run, prepared, released))) {
             return false;
         }
         try {
@@ -123,10 +130,11 @@ final class WarmJail {
             in.write('1');
             in.close();
         } catch (IOException e) {
+            released.complete(null); // it died waiting: nothing ran, and its thread cleans it up
             return false;
         }
-        long launched = System.nanoTime();
-        return handover.complete(new Handover(run, prepared, launched, Instant.now()));
+        released.complete(new Released(System.nanoTime(), Instant.now()));
+        return true;
     }
 
     /** Kills the jail if no job took it, and removes its directory and cgroup (on its own thread). */

@@ -46,6 +46,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,11 +146,14 @@ public final class NodeJobRoutes {
         }
         List<ClaimedJob> jobs = new ArrayList<>(leases.size());
         for (Lease lease : leases) {
-            Map<String, byte[]> files = database.read(s -> s.tasks().attachments(lease.jobId()));
+            TaskSpec spec = TaskViews.spec(lease.job());
+            // Most tasks have no attachments: no second query for them on the way to the node.
+            Map<String, byte[]> files = spec.attachments() == null || spec.attachments().isEmpty() ? Map.of()
+                    : database.read(s -> s.tasks().attachments(lease.jobId()));
             List<AttachmentFile> attachments = files.entrySet().stream()
                     .map(f -> new AttachmentFile(f.getKey(), Base64.getEncoder().encodeToString(f.getValue()))).toList();
             jobs.add(new ClaimedJob(lease.jobId(), lease.job().workspaceId(), lease.token(), lease.job().attempts(),
-                    lease.expiresAt(), TaskViews.spec(lease.job()), attachments));
+                    lease.expiresAt(), spec, attachments));
             log.info("Task {} (attempt {}) leased to node {}", lease.jobId(), lease.job().attempts(), nodeId);
         }
         ctx.result(Json.encode(new ClaimAnswer(jobs, settings.lease().toMillis(), settings.leaseHeartbeat().toMillis())));
@@ -160,12 +164,13 @@ public final class NodeJobRoutes {
         List<Lease> leases = List.of();
         while (request.capacity() > 0) {
             long generation = signal.generation();
-            boolean schedulable = database.read(s -> s.nodes().find(nodeId))
-                    .map(n -> n.scheduling() == NodeScheduling.SCHEDULABLE && n.removedAt() == null).orElse(false);
-            if (!schedulable) {
+            // Whether the node may take work, and the claim, in one transaction: one round trip fewer on the way to a task.
+            Optional<List<Lease>> claimed = queue.claimOnce(request, s -> s.nodes().find(nodeId)
+                    .map(n -> n.scheduling() == NodeScheduling.SCHEDULABLE && n.removedAt() == null).orElse(false));
+            if (claimed.isEmpty()) {
                 break;
             }
-            leases = queue.claim(request);
+            leases = claimed.get();
             long left = deadline - System.nanoTime();
             if (!leases.isEmpty() || left <= 0) {
                 break;

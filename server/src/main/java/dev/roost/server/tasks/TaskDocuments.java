@@ -49,7 +49,15 @@ public final class TaskDocuments {
     public record TaskResultView(UUID id, String state, Integer exitCode, Integer signal, boolean oomKilled, boolean timedOut,
             boolean cancelled, Long durationMs, StreamView stdout, StreamView stderr, List<ArtifactView> artifacts,
             boolean artifactsTruncated, EgressView egress, Integer attempt, UUID nodeId, String nodeName, String failureReason,
-            Instant finishedAt) {
+            Instant finishedAt, StartupView startup) {
+    }
+
+    /**
+     * Where a task's start went, as the node measured it on its own clock: when the claim answer
+     * reached it, when the jail's process was launched (or a waiting jail released), how long the
+     * working directory, attachments and cgroup took, and the launch itself.
+     */
+    public record StartupView(Instant claimReceivedAt, Instant launchedAt, Long prepareMicros, Long launchMicros, Boolean warm) {
     }
 
     /** What the task did through the node's egress proxy. */
@@ -115,7 +123,7 @@ public final class TaskDocuments {
 
     /** How the sandboxed process ended, as the node saw it. */
     public record Outcome(Integer exitCode, Integer signal, Boolean oomKilled, Boolean timedOut, Boolean cancelled, Long durationMs,
-            Long stdoutBytes, Long stderrBytes, Boolean artifactsTruncated, EgressView egress) {
+            Long stdoutBytes, Long stderrBytes, Boolean artifactsTruncated, EgressView egress, StartupView startup) {
     }
 
     public record CompleteBody(UUID leaseToken, Outcome outcome) {

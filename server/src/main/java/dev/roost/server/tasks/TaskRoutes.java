@@ -222,7 +222,18 @@ public final class TaskRoutes {
         }
         call.audit("task.submit", "task", stored.id().toString(), details);
         log.info("Task {} submitted in workspace {} ({})", stored.id(), call.workspace().name(), spec.mode());
-        return Reply.created(TaskViews.view(call.session(), call.workspace().name(), stored));
+        TaskView view = TaskViews.view(call.session(), call.workspace().name(), stored);
+        if (call.header("Idempotency-Key") != null) {
+            // The HTTP layer keeps this answer for replays, which a streamed one cannot give; the
+            // database's notice wakes the waiting claims.
+            return Reply.created(view);
+        }
+        // Waiting claims on this server wake once the task is committed, without waiting for the
+        // database's notice (which still reaches the other servers).
+        return new Reply(201, null, "application/json", null, Map.of(), ctx -> {
+            signal.signal();
+            ctx.result(Json.encode(view));
+        });
     }
 
     private static Map<String, byte[]> attachments(List<AttachmentInput> inputs, Checks checks) {

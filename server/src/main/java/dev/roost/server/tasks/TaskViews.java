@@ -64,7 +64,7 @@ final class TaskViews {
         int attempt = stored.map(TaskRepository.StoredResult::attempt).orElse(Math.max(1, job.attempts()));
         TaskRepository.StreamText out = session.tasks().streamText(job.id(), attempt, "stdout", streamBytes);
         TaskRepository.StreamText err = session.tasks().streamText(job.id(), attempt, "stderr", streamBytes);
-        Outcome o = outcome.orElse(new Outcome(null, null, false, false, false, null, null, null, false, null));
+        Outcome o = outcome.orElse(new Outcome(null, null, false, false, false, null, null, null, false, null, null));
         long stdoutBytes = o.stdoutBytes() != null ? Math.max(o.stdoutBytes(), out.totalBytes()) : out.totalBytes();
         long stderrBytes = o.stderrBytes() != null ? Math.max(o.stderrBytes(), err.totalBytes()) : err.totalBytes();
         List<ArtifactView> artifacts = session.tasks().artifacts(job.id(), attempt).stream()
@@ -76,7 +76,7 @@ final class TaskViews {
                 o.durationMs(), new StreamView(out.text(), stdoutBytes, stdoutBytes > out.text().getBytes(StandardCharsets.UTF_8).length),
                 new StreamView(err.text(), stderrBytes, stderrBytes > err.text().getBytes(StandardCharsets.UTF_8).length),
                 artifacts, Boolean.TRUE.equals(o.artifactsTruncated()), o.egress(), stored.isPresent() ? attempt : null,
-                nodeId, nodeName, job.failureReason(), job.finishedAt());
+                nodeId, nodeName, job.failureReason(), job.finishedAt(), o.startup());
     }
 
     static UUID nodeId(String leaseOwner) {
