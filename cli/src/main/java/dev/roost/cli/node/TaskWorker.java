@@ -524,8 +524,9 @@ public final class TaskWorker implements AutoCloseable {
 
     /**
      * A task's output as it comes from the sandbox: runs of one stream in order, cut into
-     * numbered text chunks when drained. A UTF-8 character split across two reads is held back
-     * until its end arrives, so each chunk is whole text.
+     * numbered chunks when drained. A UTF-8 character split across two reads is held back until
+     * its end arrives, so each chunk of text is whole text; a chunk that is not UTF-8 goes as its
+     * bytes (base64), so nothing is mangled.
      */
     static final class OutputBuffer implements OutputListener {
         private final List<Object[]> runs = new ArrayList<>();
@@ -557,8 +558,10 @@ public final class TaskWorker implements AutoCloseable {
                             end = Math.min(usable, at + CHUNK_BYTES);
                         }
                     }
-                    String text = new String(bytes, at, end - at, StandardCharsets.UTF_8);
-                    chunks.add(Map.of("seq", nextSeq++, "stream", stream, "text", text));
+                    byte[] slice = java.util.Arrays.copyOfRange(bytes, at, end);
+                    // Text goes as text; bytes that are not UTF-8 go as they are, in base64.
+                    chunks.add(utf8(slice) ? Map.of("seq", nextSeq++, "stream", stream, "text", new String(slice, StandardCharsets.UTF_8))
+                            : Map.of("seq", nextSeq++, "stream", stream, "base64", java.util.Base64.getEncoder().encodeToString(slice)));
                     at = end;
                 }
                 if (usable < bytes.length) {
@@ -569,6 +572,16 @@ public final class TaskWorker implements AutoCloseable {
             }
             runs.clear();
             runs.addAll(keep);
+        }
+
+        private static boolean utf8(byte[] bytes) {
+            try {
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes));
+                return true;
+            } catch (java.nio.charset.CharacterCodingException e) {
+                return false;
+            }
         }
 
         /** How many leading bytes end on a character boundary (drops at most three bytes of a started character). */

@@ -227,9 +227,16 @@ public final class NodeJobRoutes {
                 checks.that(c != null && c.seq() != null && c.seq() >= 0, at + "/seq", "must be a number from 0")
                         .that(c != null && ("stdout".equals(c.stream()) || "stderr".equals(c.stream())), at + "/stream",
                                 "must be stdout or stderr")
-                        .that(c != null && c.text() != null && !c.text().isEmpty()
-                                && c.text().length() <= TaskRepository.MAX_CHUNK_BYTES / 4, at + "/text",
-                                "must be 1 to " + TaskRepository.MAX_CHUNK_BYTES / 4 + " characters");
+                        .that(c != null && (c.text() == null) != (c.base64() == null), at, "needs text or base64, not both");
+                if (c != null && c.text() != null) {
+                    checks.that(!c.text().isEmpty() && c.text().length() <= TaskRepository.MAX_CHUNK_BYTES / 4, at + "/text",
+                            "must be 1 to " + TaskRepository.MAX_CHUNK_BYTES / 4 + " characters");
+                }
+                if (c != null && c.base64() != null) {
+                    byte[] data = decode(c.base64());
+                    checks.that(data != null && data.length >= 1 && data.length <= TaskRepository.MAX_CHUNK_BYTES, at + "/base64",
+                            "must be 1 to " + TaskRepository.MAX_CHUNK_BYTES + " bytes in base64");
+                }
             }
         }
         checks.throwIfAny();
@@ -239,7 +246,7 @@ public final class NodeJobRoutes {
         List<NewChunk> kept = new ArrayList<>();
         int dropped = 0;
         for (ChunkBody c : upload.chunks()) {
-            byte[] data = c.text().getBytes(StandardCharsets.UTF_8);
+            byte[] data = c.text() != null ? c.text().getBytes(StandardCharsets.UTF_8) : decode(c.base64());
             boolean out = c.stream().equals("stdout");
             long used = out ? stdout : stderr;
             if (used + data.length > MAX_STREAM_BYTES) {
@@ -255,6 +262,14 @@ public final class NodeJobRoutes {
         }
         int stored = call.session().tasks().appendOutput(lease.jobId(), lease.attempt(), kept, call.now());
         return afterCommit(new OutputStored(stored, dropped));
+    }
+
+    private static byte[] decode(String base64) {
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private Object artifact(Call call) {
