@@ -450,6 +450,11 @@ public final class BubblewrapSandbox implements Sandbox {
         }
     }
 
+    /** Whether a jail waits for a job now, so the next job starts warm. */
+    public boolean hasWaitingJail() {
+        return waitingJails() > 0;
+    }
+
     /** How many jails wait for a job now. */
     int waitingJails() {
         return (int) warm.stream().filter(WarmJail::waiting).count();
