@@ -202,6 +202,47 @@ class TaskApiTest {
     }
 
     @Test
+    void drainingWithRequeueHandsBackWhatTheNodeRunsWithoutCountingTheAttempt() {
+        ApiClient draining = node("drained-1", Map.of("pool", "drain"));
+        String id = submit(Map.of("mode", "script", "script", "sleep 60\n", "nodeLabels", Map.of("pool", "drain"),
+                "maxAttempts", 1)).get("id").asString();
+        JsonNode job = claimOne(draining);
+        String token = job.get("leaseToken").asString();
+        String nodeId = roost.admin().get("/api/v1/nodes").json().valueStream()
+                .filter(n -> n.get("name").asString().equals("drained-1")).findFirst().orElseThrow().get("id").asString();
+
+        JsonNode waiting = roost.admin().post("/api/v1/nodes/" + nodeId + "/drain", Map.of()).json();
+        assertThat(waiting.get("scheduling").asString()).isEqualTo("DRAINING");
+        assertThat(waiting.get("running").asInt()).as("a plain drain lets the task finish").isEqualTo(1);
+        assertThat(operator.get(TASKS + "/" + id).json().get("state").asString()).isEqualTo("RUNNING");
+
+        JsonNode handed = roost.admin().post("/api/v1/nodes/" + nodeId + "/drain", Map.of("requeue", true)).json();
+        assertThat(handed.get("handedBack").asInt()).isEqualTo(1);
+        assertThat(handed.get("running").asInt()).isZero();
+        JsonNode view = operator.get(TASKS + "/" + id).json();
+        assertThat(view.get("state").asString()).isEqualTo("QUEUED");
+        assertThat(view.get("attempts").asInt()).isEqualTo(1);
+        assertThat(view.get("maxAttempts").asInt()).as("the lost attempt does not count").isEqualTo(2);
+        assertThat(view.get("failureReason").asString()).contains("handed back");
+        JsonNode beat = draining.post("/api/v1/nodes/self/leases", Map.of("leases", List.of(Map.of("jobId", id, "leaseToken", token))))
+                .json().get("leases").get(0);
+        assertThat(beat.get("status").asString()).as("the node learns it at its next lease heartbeat").isEqualTo("LOST");
+        assertThat(draining.post("/api/v1/nodes/self/jobs/" + id + "/complete", Map.of("leaseToken", token, "outcome", exit(0)))
+                .code()).isEqualTo("LEASE_LOST");
+        assertThat(draining.post("/api/v1/nodes/self/claim", Map.of("capacity", 1, "waitSeconds", 0)).json().get("jobs"))
+                .as("a draining node takes nothing").isEmpty();
+
+        ApiClient other = node("drained-2", Map.of("pool", "drain"));
+        JsonNode again = claimOne(other);
+        assertThat(again.get("id").asString()).isEqualTo(id);
+        assertThat(again.get("attempt").asInt()).isEqualTo(2);
+        assertThat(other.post("/api/v1/nodes/self/jobs/" + id + "/complete", Map.of("leaseToken", again.get("leaseToken").asString(),
+                "outcome", exit(0))).status()).isEqualTo(200);
+        assertThat(operator.get(TASKS + "/" + id).json().get("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(roost.admin().get("/api/v1/audit?action=node.&limit=500").body()).contains("node.hand-back");
+    }
+
+    @Test
     void aNonZeroExitIsAFailedTaskWithItsExitCode() {
         ApiClient node = node("runner-exit", Map.of("pool", "exit"));
         JsonNode task = submit(Map.of("mode", "script", "script", "exit 3\n", "nodeLabels", Map.of("pool", "exit")));
