@@ -179,6 +179,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}", VIEWER);
         EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/result", OPERATOR);
         EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/output", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/artifacts", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/artifacts/<path>", OPERATOR);
         EXPECTED.put("POST /api/v1/workspaces/{ws}/tasks/{id}/cancel", OPERATOR);
         EXPECTED.put("POST /api/v1/nodes/self/claim", NODE_ONLY);
         EXPECTED.put("POST /api/v1/nodes/self/leases", NODE_ONLY);
