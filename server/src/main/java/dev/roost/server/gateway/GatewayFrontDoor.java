@@ -32,7 +32,8 @@ import org.slf4j.MDC;
 
 /**
  * The model gateway's data plane at the front of the HTTP server: a request to one of the
- * gateway's paths ({@code POST /v1/chat/completions}, … , {@code GET /v1/models}) is handed to
+ * gateway's paths ({@code POST /v1/chat/completions}, … , {@code GET /v1/models},
+ * {@code POST /v1beta/models/MODEL:METHOD}) is handed to
  * {@link ModelGateway} here, before the servlet, session and routing layers that the management
  * API needs and that would otherwise cost each model request more than the gateway's own work.
  * Every other request passes on to the API. The same paths stay registered as API routes
@@ -63,7 +64,7 @@ public final class GatewayFrontDoor extends Handler.Wrapper {
         this.meters = requireNonNull(meters, "meters is null");
         this.maxRequestBytes = maxRequestBytes;
         for (Endpoint e : Endpoint.values()) {
-            if (e != Endpoint.MODELS) {
+            if (e != Endpoint.MODELS && e.format() != dev.roost.gateway.ApiFormat.GEMINI) {
                 posts.put(e.path(), e);
             }
         }
@@ -71,10 +72,27 @@ public final class GatewayFrontDoor extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        String path = request.getHttpURI().getPath();
+        String path = request.getHttpURI().getDecodedPath();
         String method = request.getMethod();
-        Endpoint endpoint = "POST".equals(method) ? posts.get(path)
-                : "GET".equals(method) && Endpoint.MODELS.path().equals(path) ? Endpoint.MODELS : null;
+        Endpoint endpoint = null;
+        String pathModel = null;
+        if ("POST".equals(method)) {
+            endpoint = posts.get(path);
+            if (endpoint == null && path != null) {
+                // Gemini: /v1beta/models/MODEL:METHOD (or /v1/..., the Java SDK's default); an unknown method is
+                // refused by the gateway once the key is checked.
+                String target = path.startsWith("/v1beta/models/") ? path.substring(15)
+                        : path.startsWith("/v1/models/") ? path.substring(11) : null;
+                if (target != null && !target.isEmpty() && target.indexOf('/') < 0) {
+                    int colon = target.lastIndexOf(':');
+                    endpoint = colon < 0 ? null : Endpoint.geminiMethod(target.substring(colon + 1));
+                    pathModel = endpoint == null ? null : target.substring(0, colon);
+                    endpoint = endpoint == null ? Endpoint.GEMINI_GENERATE : endpoint;
+                }
+            }
+        } else if ("GET".equals(method) && Endpoint.MODELS.path().equals(path)) {
+            endpoint = Endpoint.MODELS;
+        }
         if (endpoint == null) {
             return super.handle(request, response, callback);
         }
@@ -88,7 +106,7 @@ public final class GatewayFrontDoor extends Handler.Wrapper {
             HttpFields headers = request.getHeaders();
             answer = body == null ? gateway.bodyTooLarge(endpoint, maxRequestBytes, arrived)
                     : gateway.handle(new GatewayRequest(endpoint, request.getHttpURI().getQuery(), headers::get, body,
-                            arrived));
+                            arrived, pathModel));
             status = answer.status();
             response.setStatus(status);
             HttpFields.Mutable out = response.getHeaders();
@@ -165,7 +183,9 @@ public final class GatewayFrontDoor extends Handler.Wrapper {
     private Timer timer(Endpoint endpoint, int status) {
         return timers.computeIfAbsent(endpoint.ordinal() * 1000 + status, k -> Timer.builder("roost.http.requests")
                 .description("API requests by route and status")
-                .tags("method", endpoint == Endpoint.MODELS ? "GET" : "POST", "route", endpoint.path(), "status",
+                .tags("method", endpoint == Endpoint.MODELS ? "GET" : "POST", "route",
+                        endpoint.format() == dev.roost.gateway.ApiFormat.GEMINI ? "/v1beta/models/{model}" : endpoint.path(),
+                        "status",
                         Integer.toString(status))
                 .register(meters));
     }
