@@ -82,10 +82,10 @@ public final class GatewayBenchmark {
     public static void main(String[] args) throws Exception {
         Path repo = Path.of(".").toAbsolutePath().normalize();
         double rate = 1000;
-        int warmup = 8;
-        int measure = 15;
+        int warmup = 6;
+        int measure = 12;
         int clients = 32;
-        int throughput = 10;
+        int throughput = 8;
         Path portkey = null;
         List<String> jvm = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,6 +21,9 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  */
 final class HttpLoad {
+    /** How long an open loop waits for its last answers after sending its last request. */
+    static final Duration GRACE = Duration.ofSeconds(5);
+
     private HttpLoad() {
     }
 
@@ -58,7 +62,8 @@ final class HttpLoad {
         Errors errors = new Errors();
         AtomicLong lastEnd = new AtomicLong();
         long start = System.nanoTime() + Duration.ofMillis(20).toNanos();
-        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        try {
             for (int i = 0; i < total; i++) {
                 long scheduled = start + i * interval;
                 long wait;
@@ -84,7 +89,15 @@ final class HttpLoad {
                     lastEnd.accumulateAndGet(end, Math::max);
                 });
             }
-        } // close() waits for every request
+        } finally {
+            executor.shutdown();
+            // A server that cannot keep up is not waited for without end: what is still unanswered a while
+            // after the last request was sent fails (its connections are closed) and counts as an error.
+            if (!executor.awaitTermination(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                pool.close();
+                executor.awaitTermination(1, TimeUnit.MINUTES);
+            }
+        }
         return result(name, latencies, firstBytes, errors, (lastEnd.get() - start) / 1e9);
     }
 

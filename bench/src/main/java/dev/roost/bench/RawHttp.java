@@ -131,7 +131,7 @@ final class RawHttp {
             socket = new Socket();
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(host, port), 5_000);
-            socket.setSoTimeout(30_000);
+            socket.setSoTimeout(10_000);
             in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             out = socket.getOutputStream();
         }
