@@ -185,7 +185,8 @@ final class UpstreamClient implements AutoCloseable {
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
                 parameters.setApplicationProtocols(new String[] {"http/1.1"});
                 tlsSocket.setSSLParameters(parameters);
-                tlsSocket.setSoTimeout(timeout);
+                // The handshake is bounded by the wait for the answer, like the rest of the exchange.
+                tlsSocket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000)));
                 tlsSocket.startHandshake();
                 socket = tlsSocket;
             }

@@ -245,19 +245,19 @@ class UpstreamClientTest {
             }
         });
         int port = server.getLocalPort();
-        try (UpstreamClient trusting = new UpstreamClient(Duration.ofSeconds(2), Duration.ofSeconds(5), clientTls)) {
+        try (UpstreamClient trusting = new UpstreamClient(Duration.ofSeconds(5), Duration.ofSeconds(30), clientTls)) {
             for (int i = 0; i < 2; i++) {
                 HttpResponse<InputStream> r = trusting.send(new UpstreamClient.Request(URI.create("https://127.0.0.1:" + port
-                        + "/v1/messages"), List.of(), new byte[0]), Duration.ofSeconds(5).toNanos());
+                        + "/v1/messages"), List.of(), new byte[0]), Duration.ofSeconds(30).toNanos());
                 assertThat(body(r)).isEqualTo("secret");
             }
             assertThat(connections.get()).as("one TLS connection, kept alive").isEqualTo(1);
             assertThatThrownBy(() -> trusting.send(new UpstreamClient.Request(URI.create("https://localhost:" + port
-                    + "/v1/messages"), List.of(), new byte[0]), Duration.ofSeconds(5).toNanos()))
+                    + "/v1/messages"), List.of(), new byte[0]), Duration.ofSeconds(30).toNanos()))
                     .as("the certificate names 127.0.0.1, not localhost").isInstanceOf(javax.net.ssl.SSLException.class);
         }
         assertThatThrownBy(() -> client.send(new UpstreamClient.Request(URI.create("https://127.0.0.1:" + port
-                + "/v1/messages"), List.of(), new byte[0]), Duration.ofSeconds(5).toNanos()))
+                + "/v1/messages"), List.of(), new byte[0]), Duration.ofSeconds(30).toNanos()))
                 .as("the JDK's trust store does not know this certificate").isInstanceOf(javax.net.ssl.SSLException.class);
     }
 
