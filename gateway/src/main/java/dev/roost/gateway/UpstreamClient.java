@@ -45,14 +45,17 @@ import javax.net.ssl.SSLSocket;
 final class UpstreamClient implements AutoCloseable {
     /** Idle connections kept per provider address. */
     private static final int MAX_IDLE = 256;
-    /** Idle connections older than this are not reused: many servers close them after 5 to 60 s. */
-    private static final long MAX_IDLE_NANOS = Duration.ofSeconds(4).toNanos();
+    /**
+     * Idle connections older than this are not reused (the JDK's own client keeps them as long).
+     * A server that closed one sooner costs one more connection: see {@link StaleConnection}.
+     */
+    private static final long MAX_IDLE_NANOS = Duration.ofSeconds(30).toNanos();
     private static final int MAX_HEAD_LINE = 64 * 1024;
     private static final int MAX_HEADERS = 256;
 
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
-    private final ConcurrentHashMap<String, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Idle> idle = new ConcurrentHashMap<>();
     private volatile SSLContext tls;
 
     /**
@@ -146,14 +149,28 @@ final class UpstreamClient implements AutoCloseable {
         return true;
     }
 
+    /** The idle connections to one provider address, most recently used first. */
+    private static final class Idle {
+        final ConcurrentLinkedDeque<Connection> connections = new ConcurrentLinkedDeque<>();
+        final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+        Connection poll() {
+            Connection c = connections.pollFirst();
+            if (c != null) {
+                count.decrementAndGet();
+            }
+            return c;
+        }
+    }
+
     private Connection take(String origin) {
-        ConcurrentLinkedDeque<Connection> deque = idle.get(origin);
-        if (deque == null) {
+        Idle pool = idle.get(origin);
+        if (pool == null) {
             return null;
         }
         long now = System.nanoTime();
         Connection c;
-        while ((c = deque.pollFirst()) != null) {
+        while ((c = pool.poll()) != null) {
             if (now - c.idleSince < MAX_IDLE_NANOS) {
                 return c;
             }
@@ -163,12 +180,15 @@ final class UpstreamClient implements AutoCloseable {
     }
 
     private void giveBack(Connection c) {
-        ConcurrentLinkedDeque<Connection> deque = idle.computeIfAbsent(c.origin, o -> new ConcurrentLinkedDeque<>());
+        Idle pool = idle.computeIfAbsent(c.origin, o -> new Idle());
         c.idleSince = System.nanoTime();
-        deque.addFirst(c);
-        Connection oldest = deque.peekLast();
-        if (oldest != null && (deque.size() > MAX_IDLE || c.idleSince - oldest.idleSince > MAX_IDLE_NANOS)
-                && deque.removeLastOccurrence(oldest)) {
+        pool.connections.addFirst(c);
+        int count = pool.count.incrementAndGet();
+        // The least recently used one goes when there are too many, or when it has idled too long.
+        Connection oldest = pool.connections.peekLast();
+        if (oldest != null && oldest != c && (count > MAX_IDLE || c.idleSince - oldest.idleSince > MAX_IDLE_NANOS)
+                && pool.connections.removeLastOccurrence(oldest)) {
+            pool.count.decrementAndGet();
             oldest.close();
         }
     }
@@ -216,9 +236,9 @@ final class UpstreamClient implements AutoCloseable {
 
     @Override
     public void close() {
-        idle.values().forEach(deque -> {
+        idle.values().forEach(pool -> {
             Connection c;
-            while ((c = deque.pollFirst()) != null) {
+            while ((c = pool.poll()) != null) {
                 c.close();
             }
         });
