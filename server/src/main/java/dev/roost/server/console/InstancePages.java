@@ -8,6 +8,9 @@ import dev.roost.core.manifest.ManifestFormats;
 import dev.roost.core.workspace.Role;
 import dev.roost.server.audit.AuditRoutes.AuditEntry;
 import dev.roost.server.audit.AuditRoutes.AuditPage;
+import dev.roost.server.gateway.GatewayAdminRoutes.KeyView;
+import dev.roost.server.gateway.GatewayAdminRoutes.UsageReport;
+import dev.roost.server.gateway.GatewayAdminRoutes.UsageRow;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
@@ -292,6 +295,7 @@ final class InstancePages {
                 {}
                 <section aria-labelledby="overview"><h2 id="overview">Overview</h2>
                 <div id="overview-live" hx-get="{}" hx-trigger="every 5s" hx-select="#overview-live" hx-swap="outerHTML">{}</div></section>
+                <section aria-labelledby="gateway-use"><h2 id="gateway-use">Model gateway</h2>{}</section>
                 <section aria-labelledby="versions"><h2 id="versions">Manifest versions</h2>
                 <div class="table-wrap"><table><thead><tr><th scope="col">Version</th><th scope="col">Created</th><th scope="col">By</th>
                 <th scope="col">Source</th><th scope="col">Tags</th><th scope="col">Actions</th></tr></thead><tbody>{}</tbody></table></div>
@@ -300,9 +304,40 @@ final class InstancePages {
                 <section aria-labelledby="audit"><h2 id="audit">Audit timeline</h2>{}</section>
                 <section aria-labelledby="manifest"><h2 id="manifest">Current manifest</h2><pre class="code">{}</pre></section>""",
                 Html.raw(Console.base(call)), i.name(), Pages.pill(i.status()), notice,
-                Html.each(actions, a -> a), rollout, Html.raw(base), overview, versionRows, events(call, i.name()), audit(call, i.name()),
+                Html.each(actions, a -> a), rollout, Html.raw(base), overview, gateway(call, i.name()), versionRows, events(call, i.name()),
+                audit(call, i.name()),
                 ManifestFormats.toYaml(detail.manifest()));
         return console.page(call, "instances", i.name(), body);
+    }
+
+    /**
+     * The instance's gateway keys (name and prefix only, never the key) and its metered use over
+     * the last 30 days, as far as the gateway API knows them; without them, a line that says so.
+     */
+    @SuppressWarnings("unchecked")
+    private Html gateway(Call call, String name) throws Exception {
+        String keysRoute = "GET /api/v1/workspaces/{ws}/keys";
+        String usageRoute = "GET /api/v1/workspaces/{ws}/usage";
+        if (!console.may(call, keysRoute) || !console.may(call, usageRoute)) {
+            return Html.raw("<p class=\"muted\">The model gateway is not available on this server.</p>");
+        }
+        List<KeyView> keys = ((List<KeyView>) console.call(call, keysRoute, Map.of(), Map.of(), null)).stream()
+                .filter(k -> name.equals(k.instance())).toList();
+        Instant to = call.now().plusSeconds(1);
+        UsageReport usage = (UsageReport) console.call(call, usageRoute, Map.of(), Map.of("groupBy", "instance",
+                "from", to.minus(java.time.Duration.ofDays(30)).toString(), "to", to.toString()), null);
+        UsageRow row = usage.rows().stream().filter(r -> name.equals(r.group().get("instance"))).findFirst().orElse(null);
+        String gatewayPages = Console.base(call) + "/gateway";
+        Html keyList = keys.isEmpty()
+                ? Html.of("<dd>none: this instance has no key of its own{}</dd>", console.may(call, "POST /api/v1/workspaces/{ws}/keys")
+                        ? Html.of(" (<a href=\"{}/keys\">create one for it</a>)", Html.raw(gatewayPages)) : Html.EMPTY)
+                : Html.of("<dd>{}</dd>", Html.each(keys, k -> Html.of("<span class=\"label\">{} <code>{}…</code> {}</span> ", k.name(),
+                        k.prefix(), k.revokedAt() != null ? "revoked" : k.active() ? "active" : "expired")));
+        Html used = row == null ? Html.raw("<dd>no requests in the last 30 days</dd>")
+                : Html.of("<dd>{} requests, {} input and {} output tokens, {} USD{} (<a href=\"{}/usage\">all usage</a>)</dd>",
+                        UsageChart.group(row.requests()), UsageChart.group(row.inputTokens()), UsageChart.group(row.outputTokens()),
+                        row.costUsd(), row.errors() == 0 ? "" : ", " + row.errors() + " errors", Html.raw(gatewayPages));
+        return Html.of("<dl class=\"facts\" id=\"instance-gateway\"><dt>Key</dt>{}<dt>Use, last 30 days</dt>{}</dl>", keyList, used);
     }
 
     private Object eventsFragment(Call call) throws Exception {
