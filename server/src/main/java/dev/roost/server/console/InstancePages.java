@@ -136,46 +136,27 @@ final class InstancePages {
             return "q=" + Html.url(q) + "&environment=" + Html.url(environment) + "&status=" + Html.url(status) + "&page=" + onPage;
         }
 
-        boolean matches(InstanceSummary i) {
-            if (!status.isEmpty() && !i.status().equals(status)) {
-                return false;
-            }
-            if (q.isEmpty()) {
-                return true;
-            }
-            String needle = q.toLowerCase(Locale.ROOT);
-            return i.name().toLowerCase(Locale.ROOT).contains(needle) || i.image().toLowerCase(Locale.ROOT).contains(needle)
-                    || i.labels().entrySet().stream().anyMatch(e -> (e.getKey() + "=" + e.getValue()).toLowerCase(Locale.ROOT)
-                    .contains(needle));
-        }
     }
 
-    /** The table, wrapped in the element that polls for its own refresh every few seconds. */
-    @SuppressWarnings("unchecked")
+    /**
+     * The table, wrapped in the element that polls for its own refresh every few seconds. The
+     * search, the counts and the page are answered by SQL (no instance row beyond the page leaves
+     * the database), under the same rule as the API's list: a member of the workspace.
+     */
     private Html table(Call call, Filter filter) throws Exception {
-        List<InstanceSummary> all = new ArrayList<>();
-        String after = null;
-        do {
-            Map<String, String> query = new HashMap<>();
-            query.put("limit", "500");
-            if (!filter.environment().isEmpty()) {
-                query.put("environment", filter.environment());
-            }
-            if (after != null) {
-                query.put("after", after);
-            }
-            Page<InstanceSummary> page = (Page<InstanceSummary>) console.call(call, "GET " + API, Map.of(), query, null);
-            all.addAll(page.items());
-            after = page.next();
-        } while (after != null && all.size() < 5000);
-        List<InstanceSummary> matching = all.stream().filter(filter::matches).toList();
-        int pages = Math.max(1, (matching.size() + PAGE_SIZE - 1) / PAGE_SIZE);
+        var instances = call.session().instances();
+        var search = new dev.roost.store.instances.InstanceRepository.Search(filter.environment(), filter.status(), filter.q());
+        var counts = instances.count(call.workspace().id(), search);
+        int pages = (int) Math.max(1, (counts.matching() + PAGE_SIZE - 1) / PAGE_SIZE);
         int page = Math.min(filter.page(), pages);
-        List<InstanceSummary> shown = matching.subList((page - 1) * PAGE_SIZE, Math.min(matching.size(), page * PAGE_SIZE));
-        Map<String, Instant> observed = call.session().instances().observedAt(call.workspace().id());
+        List<InstanceSummary> shown = instances.search(call.workspace().id(), search, (page - 1) * PAGE_SIZE, PAGE_SIZE).stream()
+                .map(InstanceSummary::of).toList();
+        long total = counts.total();
+        long matchingCount = counts.matching();
+        Map<String, Instant> observed = instances.observedAt(call.workspace().id(), shown.stream().map(InstanceSummary::name).toList());
         String base = Console.base(call);
         Html content;
-        if (all.isEmpty()) {
+        if (total == 0) {
             content = console.may(call, "POST " + API)
                     ? Html.of("""
                             <div class="empty"><h2>No instances yet</h2>
@@ -188,7 +169,7 @@ final class InstancePages {
                             instance; you will see it here.</p></div>""");
         } else if (shown.isEmpty()) {
             content = Html.of("<div class=\"empty\"><p>No instance matches these filters.</p><p><a href=\"{}/instances\">Show all {} instances</a></p></div>",
-                    Html.raw(base), all.size());
+                    Html.raw(base), total);
         } else {
             content = Html.of("""
                     <div class="table-wrap"><table class="instances">
@@ -196,12 +177,12 @@ final class InstancePages {
                     <thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Environment</th>
                     <th scope="col">Labels</th><th scope="col">Image</th><th scope="col">Version</th><th scope="col">Last reconcile</th></tr></thead>
                     <tbody>{}</tbody></table></div>
-                    <p class="hint">{} of {} instances{} · updated {}</p>{}""", shown.size(), matching.size(),
+                    <p class="hint">{} of {} instances{} · updated {}</p>{}""", shown.size(), matchingCount,
                     Html.each(shown, i -> Html.of("""
                             <tr><td><a href="{}/instances/{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>
                             <td>{}</td><td>{}</td></tr>""", Html.raw(base), Html.url(i.name()), i.name(), Pages.pill(i.status()),
                             i.environment(), labels(i.labels()), i.image(), i.version(), Pages.time(observed.get(i.name())))),
-                    matching.size(), all.size(), pages == 1 ? "" : " · page " + page + " of " + pages + ", rows " + ((page - 1) * PAGE_SIZE + 1)
+                    matchingCount, total, pages == 1 ? "" : " · page " + page + " of " + pages + ", rows " + ((page - 1) * PAGE_SIZE + 1)
                             + " to " + ((page - 1) * PAGE_SIZE + shown.size()), Pages.time(call.now()),
                     pages == 1 ? Html.EMPTY : Html.of("<nav class=\"pager\" aria-label=\"Pages\">{}{}</nav>",
                             page > 1 ? Html.of("<a href=\"{}/instances?{}\">Previous page</a> ", Html.raw(base), filter.query(page - 1))

@@ -36,7 +36,7 @@ final class UsageChart {
         for (Point p : points) {
             totals.merge(p.series(), p.value(), Long::sum);
         }
-        List<String> ranked = totals.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+        List<String> ranked = totals.entrySet().stream().filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed()
                 .thenComparing(Map.Entry.comparingByKey())).map(Map.Entry::getKey).toList();
         List<String> series = new ArrayList<>(ranked.subList(0, Math.min(ranked.size(), ranked.size() > MAX_SERIES ? MAX_SERIES - 1
                 : MAX_SERIES)));
@@ -54,6 +54,9 @@ final class UsageChart {
                 continue;
             }
             int index = series.indexOf(p.series());
+            if (index < 0 && !other) {
+                continue; // a series without any value
+            }
             row[index < 0 ? series.size() - 1 : index] += p.value();
         }
         long max = byDay.values().stream().mapToLong(r -> java.util.Arrays.stream(r).sum()).max().orElse(0);

@@ -227,10 +227,11 @@ class ConsoleOperationsTest {
 
     @Test
     void usageIsDrawnAsChartsByModelAndByKeyWithTheFiguresAsTables() {
-        String keyId = admin.post("/api/v1/workspaces/acme/keys", Map.of("name", "metered")).json().get("key").get("id").asString();
+        roost.createWorkspace("metering", "business");
+        String keyId = admin.post("/api/v1/workspaces/metering/keys", Map.of("name", "metered")).json().get("key").get("id").asString();
         Instant now = Instant.now();
         roost.server().database().transaction(s -> {
-            UUID ws = s.workspaces().findByName("acme").orElseThrow().id();
+            UUID ws = s.workspaces().findByName("metering").orElseThrow().id();
             for (int day = 0; day < 3; day++) {
                 for (String model : List.of("fast", "smart")) {
                     s.handle().createUpdate("""
@@ -244,7 +245,7 @@ class ConsoleOperationsTest {
             }
             return null;
         });
-        Response usage = ConsoleClient.withSession(roost, "vic").get(WS + "/gateway/usage?days=7");
+        Response usage = ConsoleClient.withSession(roost, TestRoost.ADMIN).get("/console/w/metering/gateway/usage?days=7");
         assertThat(usage.status()).isEqualTo(200);
         assertThat(usage.body()).contains("<svg").contains("id=\"chart-models\"").contains("id=\"chart-keys\"")
                 .contains("class=\"series-0\"").contains("fast").contains("smart").contains("metered")
@@ -321,6 +322,39 @@ class ConsoleOperationsTest {
         ConsoleClient viewer = ConsoleClient.withSession(roost, "vic");
         assertThat(postForms(viewer.get(WS + "/settings").body())).containsExactly("/console/logout");
         assertThat(viewer.post(WS + "/secrets", Map.of("name", "x", "value", "y")).status()).isEqualTo(403);
+    }
+
+    // ---- instances list ----------------------------------------------------------------------
+
+    @Test
+    void theInstancesListSearchesCountsAndPagesInTheDatabase() {
+        roost.createWorkspace("fleet", "business");
+        roost.server().database().transaction(s -> {
+            UUID ws = s.workspaces().findByName("fleet").orElseThrow().id();
+            for (int i = 0; i < 130; i++) {
+                s.instances().create(ws, String.format("agent-%03d", i), new dev.roost.store.instances.InstanceRepository.Summary(
+                        i % 2 == 0 ? "prod" : "dev", Map.of("team", i % 3 == 0 ? "blue" : "red"), "registry.example/agent:" + (i % 5) + ".0",
+                        100, 64L << 20, 1, null), "test");
+            }
+            return null;
+        });
+        ConsoleClient root = ConsoleClient.withSession(roost, TestRoost.ADMIN);
+        String list = "/console/w/fleet/instances";
+        Response first = root.get(list);
+        assertThat(first.body()).contains("130 of 130 instances · page 1 of 2, rows 1 to 100").contains("agent-000")
+                .doesNotContain("agent-100").contains("Next page");
+        assertThat(root.get(list + "?page=2").body()).contains("130 of 130 instances · page 2 of 2, rows 101 to 130")
+                .contains("agent-129").doesNotContain("agent-099");
+        assertThat(root.get(list + "?page=99").body()).as("a page past the end shows the last").contains("page 2 of 2");
+        // 0, 3, 6 … 129: 44 instances have team=blue; of those the even ones are in prod.
+        assertThat(root.get(list + "?q=TEAM%3DBlue").body()).contains("44 of 130 instances");
+        assertThat(root.get(list + "?q=team%3Dblue&environment=prod").body()).contains("22 of 130 instances");
+        assertThat(root.get(list + "?q=agent%3A3.0").body()).contains("26 of 130 instances");
+        assertThat(root.get(list + "?q=agent-12").body()).contains("10 of 130 instances");
+        assertThat(root.get(list + "?q=%25").body()).as("LIKE wildcards are searched for as text")
+                .contains("No instance matches these filters").contains("Show all 130 instances");
+        assertThat(root.get(list + "?status=RUNNING").body()).contains("No instance matches these filters");
+        assertThat(root.get("/console/w/fleet/instances-table?q=agent-00&status=CREATING").body()).contains("10 of 130 instances");
     }
 
     // ---- every new page ---------------------------------------------------------------------

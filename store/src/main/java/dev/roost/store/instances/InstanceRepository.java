@@ -117,6 +117,73 @@ public final class InstanceRepository {
         return q.map((rs, ctx) -> map(rs)).list();
     }
 
+    /**
+     * A list screen's question: live instances of a workspace in one environment and status
+     * (null: any) whose name, image or a {@code key=value} label contains {@code needle}
+     * (case-insensitive; null or empty: any).
+     */
+    public record Search(String environment, String status, String needle) {
+    }
+
+    /** How many live instances match a {@link Search}, and how many the workspace has. */
+    public record SearchCount(long matching, long total) {
+    }
+
+    /** Counts in one pass over the workspace's rows: no row leaves the database. */
+    public SearchCount count(UUID workspaceId, Search search) {
+        Map<String, Object> binds = new java.util.HashMap<>();
+        String where = searchCondition(search, binds);
+        var query = handle.createQuery("SELECT count(*) FILTER (WHERE " + where + ") AS matching, count(*) AS total FROM instances i "
+                + "WHERE i.workspace_id = :ws AND i.deleted_at IS NULL").bind("ws", workspaceId);
+        binds.forEach(query::bind);
+        return query.map((rs, ctx) -> new SearchCount(rs.getLong("matching"), rs.getLong("total"))).one();
+    }
+
+    /** One page of a {@link Search}, by name. */
+    public List<Instance> search(UUID workspaceId, Search search, int offset, int limit) {
+        Map<String, Object> binds = new java.util.HashMap<>();
+        String where = searchCondition(search, binds);
+        var query = handle.createQuery("SELECT " + COLUMNS + FROM + "WHERE i.workspace_id = :ws AND i.deleted_at IS NULL AND " + where
+                        + " ORDER BY i.name OFFSET :offset LIMIT :limit")
+                .bind("ws", workspaceId).bind("offset", offset).bind("limit", limit);
+        binds.forEach(query::bind);
+        return query.map((rs, ctx) -> map(rs)).list();
+    }
+
+    private static String searchCondition(Search search, Map<String, Object> binds) {
+        StringBuilder where = new StringBuilder("TRUE");
+        if (search.environment() != null && !search.environment().isEmpty()) {
+            where.append(" AND i.environment = :environment");
+            binds.put("environment", search.environment());
+        }
+        if (search.status() != null && !search.status().isEmpty()) {
+            where.append(" AND i.status = :status");
+            binds.put("status", search.status());
+        }
+        if (search.needle() != null && !search.needle().isEmpty()) {
+            // '!' escapes LIKE's wildcards: a backslash would confuse the statement parser's quote handling.
+            where.append(" AND (lower(i.name) LIKE :needle ESCAPE '!' OR lower(i.image) LIKE :needle ESCAPE '!'"
+                    + " OR EXISTS (SELECT 1 FROM jsonb_each_text(i.labels) l WHERE lower(l.key || '=' || l.value) LIKE :needle ESCAPE '!'))");
+            String escaped = search.needle().toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_");
+            binds.put("needle", "%" + escaped + "%");
+        }
+        return where.toString();
+    }
+
+    /** When the reconciler last observed the named live instances of a workspace (absent: never). */
+    public Map<String, Instant> observedAt(UUID workspaceId, java.util.Collection<String> names) {
+        Map<String, Instant> seen = new java.util.HashMap<>();
+        if (names.isEmpty()) {
+            return seen;
+        }
+        handle.createQuery("SELECT name, observed_at FROM instances WHERE workspace_id = :ws AND deleted_at IS NULL "
+                        + "AND observed_at IS NOT NULL AND name = ANY(:names)")
+                .bind("ws", workspaceId).bind("names", names.toArray(new String[0]))
+                .map((rs, ctx) -> Map.entry(rs.getString("name"), Rows.instant(rs, "observed_at")))
+                .forEach(e -> seen.put(e.getKey(), e.getValue()));
+        return seen;
+    }
+
     /** When the reconciler last observed each live instance of a workspace (absent: never), by name. */
     public Map<String, Instant> observedAt(UUID workspaceId) {
         Map<String, Instant> seen = new java.util.HashMap<>();
