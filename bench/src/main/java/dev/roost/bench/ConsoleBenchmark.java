@@ -107,10 +107,11 @@ public final class ConsoleBenchmark {
             measured.put("api: GET instances?limit=100 (baseline)", new Get(base + "/api/v1/workspaces/" + WORKSPACE + "/instances?limit=100",
                     null, api.token()));
             measured.put("console: instance page (" + versions + " versions)", new Get(base + detail, cookie, null));
-            measured.put("api: GET instance + versions + events + audit (baseline)", new Get(null, null, api.token()));
+            measured.put("api: GET instance + versions + events + audit + keys + usage (baseline)", new Get(null, null, api.token()));
             String apiBase = "/api/v1/workspaces/" + WORKSPACE + "/instances/agent-00000";
             List<String> detailApi = List.of(apiBase, apiBase + "/versions", apiBase + "/events?limit=30",
-                    "/api/v1/workspaces/" + WORKSPACE + "/audit?resourceType=instance&resourceId=agent-00000&limit=30");
+                    "/api/v1/workspaces/" + WORKSPACE + "/audit?resourceType=instance&resourceId=agent-00000&limit=30",
+                    "/api/v1/workspaces/" + WORKSPACE + "/keys", "/api/v1/workspaces/" + WORKSPACE + "/usage?groupBy=instance");
 
             Map<String, List<Long>> times = new LinkedHashMap<>();
             measured.keySet().forEach(k -> times.put(k, new ArrayList<>()));
@@ -155,6 +156,12 @@ public final class ConsoleBenchmark {
             pages.put("wizard: details", "/console/w/" + WORKSPACE + "/new?template=telegram-bot");
             pages.put("audit", "/console/w/" + WORKSPACE + "/audit");
             pages.put("settings", "/console/w/" + WORKSPACE + "/settings");
+            pages.put("tasks", "/console/w/" + WORKSPACE + "/tasks");
+            pages.put("new task", "/console/w/" + WORKSPACE + "/tasks/new");
+            pages.put("gateway keys", "/console/w/" + WORKSPACE + "/gateway/keys");
+            pages.put("gateway providers", "/console/w/" + WORKSPACE + "/gateway/providers");
+            pages.put("gateway usage", "/console/w/" + WORKSPACE + "/gateway/usage");
+            pages.put("nodes", "/console/nodes");
             long heaviest = 0;
             String heaviestPage = "";
             Set<String> external = new LinkedHashSet<>();

@@ -47,6 +47,8 @@ final class InstancePages {
     private static final Set<String> ACTIONS = Set.of("start", "stop", "restart");
     /** Rows per page of the list: keeps a page light with thousands of instances. */
     static final int PAGE_SIZE = 100;
+    /** Versions the instance page lists before "show all". */
+    static final int VERSIONS_SHOWN = 20;
     static final List<String> STATUSES = List.of("RUNNING", "DEGRADED", "STOPPED", "DOWN", "CREATING", "DELETING");
     private static final Map<String, String> NOTICES = Map.of(
             "created", "Instance created. The reconciler starts it now; its status updates here by itself.",
@@ -76,6 +78,8 @@ final class InstancePages {
                 ApiRoute.get(one + "/events-timeline", viewer, "Console: deployment events of an instance (refreshed live)",
                         this::eventsFragment),
                 ApiRoute.get(one + "/diff", viewer, "Console: two versions side by side", this::diff),
+                ApiRoute.get(one + "/gateway-use", viewer, "Console: an instance's gateway keys and usage (loaded after the page)",
+                        this::gatewayFragment),
                 ApiRoute.get(one + "/edit", operator, "Console: the manifest editor", this::editForm),
                 ApiRoute.post(one + "/edit", operator, "Console: save an edited manifest as a new version", this::save),
                 ApiRoute.post(one + "/actions/{action}", operator, "Console: start, stop or restart", this::action),
@@ -257,7 +261,14 @@ final class InstancePages {
                 i.rollout().failure() == null ? "notice" : "error", i.rollout().version(), Pages.time(i.rollout().startedAt()),
                 i.rollout().failure() == null ? "" : ": " + i.rollout().failure());
 
-        Html versionRows = Html.each(versions.reversed(), v -> Html.of("""
+        // The newest versions first; a long history is cut to keep the page light, with a link to all of it.
+        boolean allVersions = call.query("versions").filter("all"::equals).isPresent();
+        List<VersionView> newestFirst = versions.reversed();
+        List<VersionView> shownVersions = allVersions ? newestFirst : newestFirst.subList(0, Math.min(VERSIONS_SHOWN, newestFirst.size()));
+        Html moreVersions = shownVersions.size() == versions.size() ? Html.EMPTY
+                : Html.of("<p class=\"hint\">The newest {} of {} versions. <a href=\"{}?versions=all#versions\">Show all {} versions</a></p>",
+                        shownVersions.size(), versions.size(), Html.raw(base), versions.size());
+        Html versionRows = Html.each(shownVersions, v -> Html.of("""
                 <tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="row-actions">{}{}</td></tr>""",
                 v.version(), v.current() ? Html.raw(" <span class=\"label\">current</span>") : Html.EMPTY,
                 Pages.time(v.createdAt()), v.createdBy(), v.source(),
@@ -280,12 +291,16 @@ final class InstancePages {
                 <section aria-labelledby="versions"><h2 id="versions">Manifest versions</h2>
                 <div class="table-wrap"><table><thead><tr><th scope="col">Version</th><th scope="col">Created</th><th scope="col">By</th>
                 <th scope="col">Source</th><th scope="col">Tags</th><th scope="col">Actions</th></tr></thead><tbody>{}</tbody></table></div>
-                </section>
+                {}</section>
                 <section aria-labelledby="events"><h2 id="events">Deployment events</h2>{}</section>
                 <section aria-labelledby="audit"><h2 id="audit">Audit timeline</h2>{}</section>
                 <section aria-labelledby="manifest"><h2 id="manifest">Current manifest</h2><pre class="code">{}</pre></section>""",
                 Html.raw(Console.base(call)), i.name(), Pages.pill(i.status()), notice,
-                Html.each(actions, a -> a), rollout, Html.raw(base), overview, gateway(call, i.name()), versionRows, events(call, i.name()),
+                Html.each(actions, a -> a), rollout, Html.raw(base), overview,
+                Html.of("""
+                        <div id="instance-gateway" hx-get="{}/gateway-use" hx-trigger="load" hx-swap="outerHTML">
+                        <p class="muted"><a href="{}/gateway-use">Show its gateway keys and usage</a></p></div>""", Html.raw(base), Html.raw(base)),
+                versionRows, moreVersions, events(call, i.name()),
                 audit(call, i.name()),
                 ManifestFormats.toYaml(detail.manifest()));
         return console.page(call, "instances", i.name(), body);
@@ -295,6 +310,11 @@ final class InstancePages {
      * The instance's gateway keys (name and prefix only, never the key) and its metered use over
      * the last 30 days, as far as the gateway API knows them; without them, a line that says so.
      */
+    private Object gatewayFragment(Call call) throws Exception {
+        InstanceDetail detail = (InstanceDetail) console.call(call, "GET " + API + "/{name}", Map.of("name", call.path("name")), Map.of(), null);
+        return Console.fragment(gateway(call, detail.instance().name()));
+    }
+
     @SuppressWarnings("unchecked")
     private Html gateway(Call call, String name) throws Exception {
         String keysRoute = "GET /api/v1/workspaces/{ws}/keys";

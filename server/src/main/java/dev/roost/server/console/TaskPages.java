@@ -382,11 +382,6 @@ final class TaskPages {
                 ? Html.raw("<p class=\"notice\" role=\"status\">Task submitted. It waits for a worker node; its output appears below as it runs.</p>")
                 : "cancelled".equals(call.query("notice").orElse(""))
                 ? Html.raw("<p class=\"notice\" role=\"status\">Cancel requested.</p>") : Html.EMPTY;
-        Html cancel = !console.may(call, "POST " + API + "/{id}/cancel") || FINAL.contains(task.state()) || task.cancelRequested()
-                ? Html.EMPTY
-                : InstancePages.confirm(self + "/cancel", ConsoleFront.csrfToken(call.context()), "Cancel task",
-                "Cancel this task? A queued task never starts; a running one is killed in its sandbox.", "Cancel task " + shortId(task.id()),
-                true);
         Html output;
         if (!operator) {
             output = Html.raw("<p class=\"muted\">Output and results are shown to operators and admins of the workspace.</p>");
@@ -402,10 +397,9 @@ final class TaskPages {
                 <p class="crumbs"><a href="{}/tasks">Tasks</a> /</p>
                 <div class="title-row"><h1>Task <code>{}</code></h1></div>
                 {}
-                <div class="actions">{}</div>
                 <section aria-labelledby="task-overview"><h2 id="task-overview">State and result</h2>{}</section>
                 <section aria-labelledby="task-output-title"><h2 id="task-output-title">Output</h2>{}</section>""",
-                Html.raw(base), shortId(task.id()), notice, cancel, summary(call, task), output);
+                Html.raw(base), shortId(task.id()), notice, summary(call, task), output);
         return console.page(call, "tasks", "Task " + shortId(task.id()), body);
     }
 
@@ -470,10 +464,15 @@ final class TaskPages {
                 t.attachments() == null || t.attachments().isEmpty() ? "none" : String.join(", ", t.attachments()), result);
         Html reason = t.failureReason() == null || !ended ? Html.EMPTY
                 : Html.of("<p class=\"error\">{}</p>", t.failureReason());
+        // The cancel button lives in the refreshed part, so it goes away by itself when the task ends.
+        Html cancel = ended || t.cancelRequested() || !console.may(call, "POST " + API + "/{id}/cancel") ? Html.EMPTY
+                : Html.of("<div class=\"actions\">{}</div>", InstancePages.confirm(self + "/cancel", ConsoleFront.csrfToken(call.context()),
+                        "Cancel task", "Cancel this task? A queued task never starts; a running one is killed in its sandbox.",
+                        "Cancel task " + shortId(t.id()), true));
         return ended
                 ? Html.of("<div id=\"task-summary\">{}{}</div>", facts, reason)
-                : Html.of("<div id=\"task-summary\" hx-get=\"{}/summary\" hx-trigger=\"every 2s\" hx-swap=\"outerHTML\">{}</div>",
-                        Html.raw(self), facts);
+                : Html.of("<div id=\"task-summary\" hx-get=\"{}/summary\" hx-trigger=\"every 2s\" hx-swap=\"outerHTML\">{}{}</div>",
+                        Html.raw(self), cancel, facts);
     }
 
     private static Html stream(StreamView s) {

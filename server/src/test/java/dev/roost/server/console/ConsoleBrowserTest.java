@@ -287,13 +287,16 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("task-output"), "no GPU"));
         screenshot("15-task-running");
         node.output(job, 3, "stdout", "epoch 3/3 loss=0.31\nsaved model.bin\n");
-        node.complete(job, java.util.Map.of("exitCode", 0, "durationMs", 4210, "stdoutBytes", 80, "stderrBytes", 27));
+        node.complete(job, java.util.Map.of("exitCode", 0, "durationMs", 4210, "stdoutBytes", 76, "stderrBytes", 27));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("output-state"), "SUCCEEDED"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("task-state"), "SUCCEEDED"));
         assertThat(browser.findElement(By.id("task-exit")).getText()).isEqualTo("0");
         assertThat(browser.findElement(By.id("task-summary")).getText()).contains("runner-1").contains("4.2 s");
         assertThat(browser.findElement(By.id("task-output")).getText()).contains("epoch 1/3").contains("saved model.bin");
+        assertThat(browser.findElements(By.xpath("//summary[normalize-space()='Cancel task']"))).as("an ended task has no cancel").isEmpty();
+        browser.manage().window().setSize(new Dimension(1280, 1500));
         screenshot("16-task-done");
+        browser.manage().window().setSize(new Dimension(1280, 900));
         browser.findElement(By.linkText("Tasks")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#tasks tbody"), "SUCCEEDED"));
         assertThat(browser.findElement(By.cssSelector("#tasks tbody")).getText()).contains("runner-1").contains("ophelia");
@@ -313,7 +316,7 @@ class ConsoleBrowserTest {
         find(By.id("alias-name")).sendKeys("fast");
         browser.findElement(By.id("alias-targets")).sendKeys("openai gpt-4o-mini");
         browser.findElement(By.xpath("//button[normalize-space()='Save alias']")).click();
-        assertThat(find(By.cssSelector(".notice")).getText()).contains("alias saved");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "alias saved"));
         assertThat(browser.getPageSource()).contains("secret:openai-api-key").doesNotContain(PROVIDER_KEY);
         screenshot("18-gateway-providers");
 

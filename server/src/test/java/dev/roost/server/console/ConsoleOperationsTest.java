@@ -228,7 +228,16 @@ class ConsoleOperationsTest {
     @Test
     void usageIsDrawnAsChartsByModelAndByKeyWithTheFiguresAsTables() {
         roost.createWorkspace("metering", "business");
-        String keyId = admin.post("/api/v1/workspaces/metering/keys", Map.of("name", "metered")).json().get("key").get("id").asString();
+        ApiClient.Response bot = admin.putText("/api/v1/workspaces/metering/instances/bot", """
+                apiVersion: roost/v1
+                kind: AgentInstance
+                metadata: {name: bot, workspace: metering, environment: dev}
+                spec: {runtime: {image: "registry.example/bot:1.0.0", cpu: 100m, memory: 64Mi}}
+                """, "application/yaml");
+        assertThat(bot.status()).as(bot.body()).isEqualTo(201);
+        JsonNode created = admin.post("/api/v1/workspaces/metering/keys", Map.of("name", "metered", "instance", "bot")).json();
+        String keyId = created.get("key").get("id").asString();
+        String secret = created.get("secret").asString();
         Instant now = Instant.now();
         roost.server().database().transaction(s -> {
             UUID ws = s.workspaces().findByName("metering").orElseThrow().id();
@@ -253,6 +262,15 @@ class ConsoleOperationsTest {
         assertThat(usage.body()).doesNotContainPattern("<[^>]*\\sstyle=").doesNotContainPattern("<script(?![^>]*\\ssrc=\"/console/static/)");
         Response empty = ConsoleClient.withSession(roost, "vic").get("/console/w/acme/gateway/usage?days=90");
         assertThat(empty.status()).isEqualTo(200);
+
+        // The instance page loads its key and use after the page itself: name and prefix, never the key.
+        ConsoleClient root = ConsoleClient.withSession(roost, TestRoost.ADMIN);
+        String page = "/console/w/metering/instances/bot";
+        assertThat(root.get(page).body()).contains("hx-get=\"" + page + "/gateway-use\"");
+        Response use = root.get(page + "/gateway-use");
+        assertThat(use.body()).contains("metered").contains(secret.substring(0, 16)).doesNotContain(secret).contains("active")
+                .contains("6 requests").contains("0.009 USD");
+        assertThat(root.get("/console/w/metering/instances/nobody/gateway-use").status()).isEqualTo(404);
     }
 
     // ---- nodes ------------------------------------------------------------------------------

@@ -231,6 +231,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET " + C + "/instances/{name}", VIEWER);
         EXPECTED.put("GET " + C + "/instances/{name}/events-timeline", VIEWER);
         EXPECTED.put("GET " + C + "/instances/{name}/diff", VIEWER);
+        EXPECTED.put("GET " + C + "/instances/{name}/gateway-use", VIEWER);
         EXPECTED.put("GET " + C + "/instances/{name}/edit", OPERATOR);
         EXPECTED.put("POST " + C + "/instances/{name}/edit", OPERATOR);
         EXPECTED.put("POST " + C + "/instances/{name}/actions/{action}", OPERATOR);
