@@ -107,11 +107,10 @@ public final class ConsoleBenchmark {
             measured.put("api: GET instances?limit=100 (baseline)", new Get(base + "/api/v1/workspaces/" + WORKSPACE + "/instances?limit=100",
                     null, api.token()));
             measured.put("console: instance page (" + versions + " versions)", new Get(base + detail, cookie, null));
-            measured.put("api: GET instance + versions + events + audit + keys + usage (baseline)", new Get(null, null, api.token()));
+            measured.put("api: GET instance + versions + events + audit (baseline)", new Get(null, null, api.token()));
             String apiBase = "/api/v1/workspaces/" + WORKSPACE + "/instances/agent-00000";
             List<String> detailApi = List.of(apiBase, apiBase + "/versions", apiBase + "/events?limit=30",
-                    "/api/v1/workspaces/" + WORKSPACE + "/audit?resourceType=instance&resourceId=agent-00000&limit=30",
-                    "/api/v1/workspaces/" + WORKSPACE + "/keys", "/api/v1/workspaces/" + WORKSPACE + "/usage?groupBy=instance");
+                    "/api/v1/workspaces/" + WORKSPACE + "/audit?resourceType=instance&resourceId=agent-00000&limit=30");
 
             Map<String, List<Long>> times = new LinkedHashMap<>();
             measured.keySet().forEach(k -> times.put(k, new ArrayList<>()));

@@ -150,14 +150,20 @@ final class InstancePages {
     private Html table(Call call, Filter filter) throws Exception {
         var instances = call.session().instances();
         var search = new dev.roost.store.instances.InstanceRepository.Search(filter.environment(), filter.status(), filter.q());
-        var counts = instances.count(call.workspace().id(), search);
+        int page = filter.page();
+        var found = instances.search(call.workspace().id(), search, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+        var counts = found.count();
         int pages = (int) Math.max(1, (counts.matching() + PAGE_SIZE - 1) / PAGE_SIZE);
-        int page = Math.min(filter.page(), pages);
-        List<InstanceSummary> shown = instances.search(call.workspace().id(), search, (page - 1) * PAGE_SIZE, PAGE_SIZE).stream()
-                .map(InstanceSummary::of).toList();
+        if (page > pages) { // past the end (instances went away, or a hand-made address): the last page
+            page = pages;
+            found = instances.search(call.workspace().id(), search, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+            counts = found.count();
+        }
+        List<InstanceSummary> shown = found.items().stream().map(f -> InstanceSummary.of(f.instance())).toList();
+        Map<String, Instant> observed = new HashMap<>();
+        found.items().stream().filter(f -> f.observedAt() != null).forEach(f -> observed.put(f.instance().name(), f.observedAt()));
         long total = counts.total();
         long matchingCount = counts.matching();
-        Map<String, Instant> observed = instances.observedAt(call.workspace().id(), shown.stream().map(InstanceSummary::name).toList());
         String base = Console.base(call);
         Html content;
         if (total == 0) {

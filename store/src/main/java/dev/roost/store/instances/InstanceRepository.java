@@ -139,15 +139,35 @@ public final class InstanceRepository {
         return query.map((rs, ctx) -> new SearchCount(rs.getLong("matching"), rs.getLong("total"))).one();
     }
 
-    /** One page of a {@link Search}, by name. */
-    public List<Instance> search(UUID workspaceId, Search search, int offset, int limit) {
+    /** One instance of a search page, with when the reconciler last observed it (null: never). */
+    public record Found(Instance instance, Instant observedAt) {
+    }
+
+    /** A page of a {@link Search} with the counts, from one statement. */
+    public record SearchPage(List<Found> items, SearchCount count) {
+    }
+
+    /**
+     * One page of a {@link Search}, by name, with the number of matches and of live instances
+     * counted in the same statement. A page past the last match is empty, and then the counts
+     * come from {@link #count}.
+     */
+    public SearchPage search(UUID workspaceId, Search search, int offset, int limit) {
         Map<String, Object> binds = new java.util.HashMap<>();
         String where = searchCondition(search, binds);
-        var query = handle.createQuery("SELECT " + COLUMNS + FROM + "WHERE i.workspace_id = :ws AND i.deleted_at IS NULL AND " + where
+        var query = handle.createQuery("SELECT " + COLUMNS + ", i.observed_at, count(*) OVER () AS matching, "
+                        + "(SELECT count(*) FROM instances t WHERE t.workspace_id = :ws AND t.deleted_at IS NULL) AS total"
+                        + FROM + "WHERE i.workspace_id = :ws AND i.deleted_at IS NULL AND " + where
                         + " ORDER BY i.name OFFSET :offset LIMIT :limit")
                 .bind("ws", workspaceId).bind("offset", offset).bind("limit", limit);
         binds.forEach(query::bind);
-        return query.map((rs, ctx) -> map(rs)).list();
+        long[] counts = new long[2];
+        List<Found> items = query.map((rs, ctx) -> {
+            counts[0] = rs.getLong("matching");
+            counts[1] = rs.getLong("total");
+            return new Found(map(rs), Rows.instant(rs, "observed_at"));
+        }).list();
+        return new SearchPage(items, items.isEmpty() ? count(workspaceId, search) : new SearchCount(counts[0], counts[1]));
     }
 
     private static String searchCondition(Search search, Map<String, Object> binds) {
@@ -168,20 +188,6 @@ public final class InstanceRepository {
             binds.put("needle", "%" + escaped + "%");
         }
         return where.toString();
-    }
-
-    /** When the reconciler last observed the named live instances of a workspace (absent: never). */
-    public Map<String, Instant> observedAt(UUID workspaceId, java.util.Collection<String> names) {
-        Map<String, Instant> seen = new java.util.HashMap<>();
-        if (names.isEmpty()) {
-            return seen;
-        }
-        handle.createQuery("SELECT name, observed_at FROM instances WHERE workspace_id = :ws AND deleted_at IS NULL "
-                        + "AND observed_at IS NOT NULL AND name = ANY(:names)")
-                .bind("ws", workspaceId).bind("names", names.toArray(new String[0]))
-                .map((rs, ctx) -> Map.entry(rs.getString("name"), Rows.instant(rs, "observed_at")))
-                .forEach(e -> seen.put(e.getKey(), e.getValue()));
-        return seen;
     }
 
     /** When the reconciler last observed each live instance of a workspace (absent: never), by name. */
