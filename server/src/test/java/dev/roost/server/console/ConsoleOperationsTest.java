@@ -93,6 +93,9 @@ class ConsoleOperationsTest {
 
         PlayedNode.Claimed job = node.claim();
         assertThat(job.id()).isEqualTo(id);
+        // The node's page lists what it runs now, in any workspace, for a server admin.
+        assertThat(ConsoleClient.withSession(roost, TestRoost.ADMIN).get("/console/nodes/" + node.id()).body())
+                .contains(WS + "/tasks/" + id).contains("acme").doesNotContain("Nothing runs on this node now");
         node.output(job, 0, "stdout", "hello world a b\n");
         // The console's stream is the API's own: server-sent events with the output so far.
         HttpClient http = HttpClient.newHttpClient();
@@ -185,6 +188,15 @@ class ConsoleOperationsTest {
         assertThat(revoked.status()).isEqualTo(303);
         assertThat(ada.get(revoked.header("Location").orElseThrow()).body()).contains("REVOKED").contains("Key revoked");
         assertThat(client.get("/v1/models").status()).isEqualTo(401);
+
+        // A form without the session's token, or sent from another site, makes nothing.
+        Response forged = ada.postRaw(WS + "/gateway/keys", Map.of("name", "forged"), Map.of());
+        assertThat(forged.status()).isEqualTo(403);
+        assertThat(forged.errorCode()).isEqualTo("CSRF_TOKEN_INVALID");
+        Response crossSite = ada.postRaw(WS + "/gateway/keys", Map.of("csrf", ada.csrf(), "name", "forged"),
+                Map.of("Origin", "http://evil.example"));
+        assertThat(crossSite.status()).isEqualTo(403);
+        assertThat(admin.get("/api/v1/workspaces/acme/keys").body()).doesNotContain("forged");
 
         Response bad = ada.post(WS + "/gateway/keys", Map.of("name", "Bad Name", "rpm", "lots"));
         assertThat(bad.status()).isEqualTo(400);
@@ -373,6 +385,26 @@ class ConsoleOperationsTest {
                 .contains("No instance matches these filters").contains("Show all 130 instances");
         assertThat(root.get(list + "?status=RUNNING").body()).contains("No instance matches these filters");
         assertThat(root.get("/console/w/fleet/instances-table?q=agent-00&status=CREATING").body()).contains("10 of 130 instances");
+    }
+
+    @Test
+    void theInstancePageListsTheNewestVersionsAndLinksToAllOfThem() {
+        for (int v = 1; v <= 25; v++) {
+            ApiClient.Response r = admin.putText("/api/v1/workspaces/acme/instances/long-lived", """
+                    apiVersion: roost/v1
+                    kind: AgentInstance
+                    metadata: {name: long-lived, workspace: acme, environment: dev}
+                    spec: {runtime: {image: "registry.example/app:1.0.%d", cpu: 100m, memory: 64Mi}}
+                    """.formatted(v), "application/yaml");
+            assertThat(r.status()).as(r.body()).isIn(200, 201);
+        }
+        ConsoleClient operator = ConsoleClient.withSession(roost, "ophelia");
+        String page = WS + "/instances/long-lived";
+        Response newest = operator.get(page);
+        assertThat(newest.body()).contains("The newest 20 of 25 versions").contains(page + "?versions=all#versions")
+                .contains("Roll back to version 6").doesNotContain("Roll back to version 5<");
+        Response all = operator.get(page + "?versions=all");
+        assertThat(all.body()).contains("Roll back to version 1<").doesNotContain("The newest 20");
     }
 
     // ---- every new page ---------------------------------------------------------------------
