@@ -145,6 +145,20 @@ class ConsoleOperationsTest {
     }
 
     @Test
+    void aQueuedTaskIsCancelledFromItsPage() {
+        ConsoleClient operator = ConsoleClient.withSession(roost, "ophelia");
+        Response submitted = operator.post(WS + "/tasks", Map.of("mode", "script", "script", "sleep 600\n"));
+        assertThat(submitted.status()).as(submitted.body()).isEqualTo(303);
+        String page = submitted.header("Location").orElseThrow().replaceAll("\\?.*", "");
+        assertThat(postForms(operator.get(page).body())).contains(page + "/cancel");
+        Response cancelled = operator.post(page + "/cancel", Map.of());
+        assertThat(cancelled.status()).isEqualTo(303);
+        Response after = operator.get(cancelled.header("Location").orElseThrow());
+        assertThat(after.body()).contains("Cancel requested").contains("CANCELLED").doesNotContain(page + "/cancel");
+        assertThat(admin.get("/api/v1/workspaces/acme/audit?action=task.cancel").body()).contains("\"actor\":\"ophelia\"");
+    }
+
+    @Test
     void theArgumentSplitterKeepsQuotedTextTogetherAndRunsNoShell() {
         assertThat(TaskPages.Argv.split("python3 -c 'print(\"a b\")' $HOME \"x\\\"y\" a\\ b"))
                 .containsExactly("python3", "-c", "print(\"a b\")", "$HOME", "x\"y", "a b");
