@@ -11,6 +11,7 @@ import dev.roost.server.http.Reply;
 import dev.roost.server.nodes.JoinTokenRoutes.CreatedJoinToken;
 import dev.roost.server.nodes.JoinTokenRoutes.JoinTokenView;
 import dev.roost.server.nodes.NodeDocuments.Capabilities;
+import dev.roost.server.nodes.NodeDocuments.DrainAnswer;
 import dev.roost.server.nodes.NodeDocuments.Load;
 import dev.roost.server.nodes.NodeDocuments.NodeView;
 import dev.roost.store.jobs.Job;
@@ -35,7 +36,7 @@ final class NodePages {
     private static final Map<String, String> NOTICES = Map.of(
             "cordon", "Node cordoned: it takes no new work; what it runs goes on.",
             "uncordon", "Node uncordoned: it takes work again.",
-            "drain", "Node draining: it takes no new work and hands back what it runs.",
+            "drain", "Node draining: it takes no new work.",
             "revoked", "Join token revoked.");
 
     private final Console console;
@@ -159,21 +160,28 @@ final class NodePages {
         NodeView n = (NodeView) console.call(call, "GET /api/v1/nodes/{id}", Map.of("id", call.path("id")), Map.of(), null);
         String self = NODES + "/" + n.id();
         String csrf = ConsoleFront.csrfToken(call.context());
-        Html notice = call.query("notice").map(NOTICES::get).map(t -> Html.of("<p class=\"notice\" role=\"status\">{}</p>", t))
-                .orElse(Html.EMPTY);
+        String counts = "";
+        if ("drain".equals(call.query("notice").orElse(""))) {
+            String running = call.query("running").filter(v -> v.matches("[0-9]{1,6}")).orElse(null);
+            String handedBack = call.query("handedBack").filter(v -> v.matches("[0-9]{1,6}")).orElse(null);
+            if (running != null && handedBack != null) {
+                counts = " Handed back now: " + handedBack + " task(s); still running there: " + running + ".";
+            }
+        }
+        String drainCounts = counts;
+        Html notice = call.query("notice").map(NOTICES::get).map(t -> Html.of("<p class=\"notice\" role=\"status\">{}{}</p>", t,
+                drainCounts)).orElse(Html.EMPTY);
         List<Html> actions = new ArrayList<>();
         switch (n.scheduling()) {
             case SCHEDULABLE -> {
                 actions.add(InstancePages.confirm(self + "/actions/cordon", csrf, "Cordon", "Cordon " + n.name()
                         + "? It takes no new work; what it runs now goes on.", "Cordon " + n.name(), false));
-                actions.add(InstancePages.confirm(self + "/actions/drain", csrf, "Drain", "Drain " + n.name()
-                        + "? It takes no new work and hands back what it runs, which other nodes pick up.", "Drain " + n.name(), true));
+                actions.add(drain(self, csrf, n.name()));
             }
             case CORDONED -> {
                 actions.add(InstancePages.confirm(self + "/actions/uncordon", csrf, "Uncordon", "Let " + n.name() + " take work again?",
                         "Uncordon " + n.name(), false));
-                actions.add(InstancePages.confirm(self + "/actions/drain", csrf, "Drain", "Drain " + n.name()
-                        + "? It hands back what it runs, which other nodes pick up.", "Drain " + n.name(), true));
+                actions.add(drain(self, csrf, n.name()));
             }
             case DRAINING -> actions.add(InstancePages.confirm(self + "/actions/uncordon", csrf, "Uncordon",
                     "Stop draining " + n.name() + " and let it take work again?", "Uncordon " + n.name(), false));
@@ -226,6 +234,14 @@ final class NodePages {
         return console.page(call, "nodes", n.name(), body);
     }
 
+    /** Drain, with the choice to hand back what the node runs at once (re-queued; the attempt does not count). */
+    private static Html drain(String self, String csrf, String name) {
+        return InstancePages.confirmWith(self + "/actions/drain", csrf, "Drain", "Drain " + name
+                        + "? It takes no new work; the tasks it runs finish there unless they are handed back now.", "Drain " + name, true,
+                Html.raw("<label class=\"choice\"><input type=\"checkbox\" name=\"requeue\" value=\"true\"> Hand back its running "
+                        + "tasks now: they are queued again at once for other nodes</label>"));
+    }
+
     /** What the node holds a lease on now, in every workspace (a server admin sees them all). */
     private Html runningTasks(Call call, UUID nodeId) {
         List<Job> jobs = call.session().jobs().listLeasedBy(nodeId.toString(), 100);
@@ -251,8 +267,17 @@ final class NodePages {
         if (!ACTIONS.contains(action)) {
             throw RoostException.notFound("Action " + dev.roost.server.http.Json.abbreviate(action));
         }
-        NodeView n = (NodeView) console.call(call, "POST /api/v1/nodes/{id}/" + action, Map.of("id", call.path("id")), Map.of(), null);
-        return Console.redirect(NODES + "/" + n.id() + "?notice=" + action);
+        boolean requeue = "drain".equals(action) && "true".equals(Console.form(call, "requeue"));
+        Object answer = console.call(call, "POST /api/v1/nodes/{id}/" + action, Map.of("id", call.path("id")), Map.of(),
+                requeue ? Map.of("requeue", true) : null);
+        if (answer instanceof Reply r) {
+            answer = r.body();
+        }
+        if (answer instanceof DrainAnswer drained) {
+            return Console.redirect(NODES + "/" + drained.node().id() + "?notice=drain&running=" + drained.running() + "&handedBack="
+                    + drained.handedBack());
+        }
+        return Console.redirect(NODES + "/" + ((NodeView) answer).id() + "?notice=" + action);
     }
 
     private Object createToken(Call call) throws Exception {
