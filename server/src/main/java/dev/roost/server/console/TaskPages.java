@@ -216,6 +216,17 @@ final class TaskPages {
             return formPage(call, error.code().httpStatus(), form, error, error.fieldErrors());
         }
         Object answer = submitted.value();
+        if (answer instanceof Reply r && r.body() == null && r.stream() != null) {
+            // A new task: the API answers once the task is committed, and its answer wakes this server's
+            // waiting claims. The console's answer does the same, as a redirect to the task's page.
+            UUID id = call.session().jobs().findByIdempotencyKey(call.workspace().id(), (String) request.get("idempotencyKey"))
+                    .orElseThrow().id();
+            String location = Console.base(call) + "/tasks/" + id + "?notice=submitted";
+            return new Reply(303, null, Console.HTML, null, Map.of("Location", location), ctx -> {
+                r.stream().writeTo(ctx);
+                ctx.result(new byte[0]);
+            });
+        }
         TaskView task = (TaskView) (answer instanceof Reply r ? r.body() : answer);
         return Console.redirect(Console.base(call) + "/tasks/" + task.id() + "?notice=submitted");
     }

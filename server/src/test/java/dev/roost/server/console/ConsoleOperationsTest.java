@@ -317,6 +317,12 @@ class ConsoleOperationsTest {
         assertThat(root.get(cordoned.header("Location").orElseThrow()).body()).contains("Node cordoned").contains("Uncordon");
         assertThat(root.post("/console/nodes/" + node.id() + "/actions/uncordon", Map.of()).status()).isEqualTo(303);
         assertThat(root.post("/console/nodes/" + node.id() + "/actions/reboot", Map.of()).status()).isEqualTo(404);
+        Response drained = root.post("/console/nodes/" + node.id() + "/actions/drain", Map.of("requeue", "true"));
+        assertThat(drained.status()).isEqualTo(303);
+        assertThat(root.get(drained.header("Location").orElseThrow()).body()).contains("Node draining")
+                .contains("Handed back now: 0 task(s); still running there: 0.");
+        assertThat(admin.get("/api/v1/nodes/" + node.id()).json().get("scheduling").asString()).isEqualTo("DRAINING");
+        assertThat(root.post("/console/nodes/" + node.id() + "/actions/uncordon", Map.of()).status()).isEqualTo(303);
 
         Response made = root.post("/console/nodes/tokens", Map.of("ttl", "15m", "uses", "1"));
         assertThat(made.status()).as(made.body()).isEqualTo(201);
