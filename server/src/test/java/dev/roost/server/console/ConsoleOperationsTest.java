@@ -103,6 +103,7 @@ class ConsoleOperationsTest {
                 .header("Cookie", operator.cookieHeader()).timeout(Duration.ofSeconds(20)).build();
         var streaming = http.sendAsync(streamRequest, HttpResponse.BodyHandlers.ofString());
         node.output(job, 1, "stderr", "exit 3 <b>not bold</b>\n");
+        node.artifact(job, "reports/summary page.html", "<script>alert(1)</script>".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         node.complete(job, Map.of("exitCode", 3, "durationMs", 1234, "stdoutBytes", 16, "stderrBytes", 23, "oomKilled", false));
         HttpResponse<String> stream = streaming.get();
         assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
@@ -114,6 +115,16 @@ class ConsoleOperationsTest {
                 .doesNotContain("data-task-stream").doesNotContain("Cancel task");
         assertThat(Pattern.compile("id=\"task-exit\">3<").matcher(done.body()).find()).as(done.body()).isTrue();
         assertThat(operator.get(WS + "/tasks").body()).contains(id.substring(0, 8)).contains("console-runner");
+        // An artifact is a download, byte for byte, never a page of the console's origin.
+        String link = WS + "/tasks/" + id + "/artifacts/reports/summary%20page.html";
+        assertThat(done.body()).contains("href=\"" + link + "\" download");
+        Response file = operator.get(link);
+        assertThat(file.status()).isEqualTo(200);
+        assertThat(file.header("Content-Disposition")).hasValueSatisfying(d -> assertThat(d).startsWith("attachment"));
+        assertThat(file.header("Content-Type")).contains("application/octet-stream");
+        assertThat(file.header("Content-Security-Policy")).isPresent();
+        assertThat(file.body()).isEqualTo("<script>alert(1)</script>");
+        assertThat(ConsoleClient.withSession(roost, "vic").get(link).status()).isEqualTo(403);
 
         // A viewer sees that the task exists and how it ended, but not its output, and no control.
         ConsoleClient viewer = ConsoleClient.withSession(roost, "vic");
