@@ -36,11 +36,14 @@ public final class ApiClient {
                     .flatMap(e -> e.getValue().stream()).findFirst();
         }
 
-        /** The model gateway's error code (in {@code error.code}, either wire format), or null. */
+        /**
+         * The model gateway's error code (in {@code error.code} in the OpenAI and Anthropic formats;
+         * Gemini's {@code error.code} is the HTTP status, so its header is read), or null.
+         */
         public String gatewayCode() {
             try {
                 JsonNode code = json().path("error").path("code");
-                return code.isString() ? code.asString() : null;
+                return code.isString() ? code.asString() : header("x-roost-error-code").orElse(null);
             } catch (RuntimeException e) {
                 return null;
             }
