@@ -102,6 +102,7 @@ public final class RoostServer implements AutoCloseable {
     private JobQueue jobQueue;
     private LeaseReaper leaseReaper;
     private dev.roost.gateway.ModelGateway modelGateway;
+    private dev.roost.server.gateway.ManagedKeys managedKeys;
 
     private RoostServer(RoostConfig config, Clock clock, Runtime givenRuntime) {
         this.config = requireNonNull(config, "config is null");
@@ -161,6 +162,7 @@ public final class RoostServer implements AutoCloseable {
         MasterKeySource.Loaded masterKey = MasterKeySource.load(home, config.masterKeyFile(),
                 database.read(DatabaseSecretStore::keyIdsInUse));
         secrets = new DatabaseSecretStore(masterKey.key());
+        managedKeys = new dev.roost.server.gateway.ManagedKeys(new dev.roost.core.secret.SecretSealer(masterKey.key()));
 
         if (givenRuntime != null) {
             runtime = Optional.of(givenRuntime);
@@ -206,7 +208,7 @@ public final class RoostServer implements AutoCloseable {
         routes.addAll(new InstanceRoutes(instanceService, runtime.isPresent()).routes());
         routes.addAll(new DeploymentRoutes(runtime, policy, clock).routes());
         routes.addAll(new SecretRoutes(secrets).routes());
-        routes.addAll(new LogRoutes(runtime, secrets, Duration.ofSeconds(15)).routes());
+        routes.addAll(new LogRoutes(runtime, secrets, managedKeys, Duration.ofSeconds(15)).routes());
         routes.addAll(new JoinTokenRoutes().routes());
         routes.addAll(new NodeRoutes(new NodeCredentialIssuer(nodeTokens, config.nodes().credentialTtl(),
                 config.nodes().heartbeatInterval(), clock),
@@ -244,7 +246,8 @@ public final class RoostServer implements AutoCloseable {
         }
         if (runtime.isPresent() && config.reconcilerEnabled()) {
             Reconciler started = new Reconciler(database, new LeaderLock(settings, "reconciler", List.of(InstanceRepository.CHANNEL)),
-                    runtime.get(), secrets, instanceService, policy, clock, meters, Reconciler.Settings.defaults(config.reconcileInterval()));
+                    runtime.get(), secrets, instanceService, policy, clock, meters, Reconciler.Settings.defaults(config.reconcileInterval()),
+                    managedKeys, modelGateway);
             closeables.add(started); // closed before the runtime and the database
             started.start();
             reconciler = Optional.of(started);
