@@ -193,7 +193,8 @@ public final class RoostServer implements AutoCloseable {
 
         List<ApiRoute> routes = new ArrayList<>();
         AtomicReference<Map<String, Object>> openApi = new AtomicReference<>();
-        routes.addAll(new SystemRoutes(database, meters, readiness, openApi::get, Version.current()).routes());
+        dev.roost.server.gateway.InferenceReadiness inference = new dev.roost.server.gateway.InferenceReadiness(database);
+        routes.addAll(new SystemRoutes(database, meters, readiness, openApi::get, Version.current(), inference).routes());
         AuthRoutes authRoutes = new AuthRoutes(hasher, sessionTokens, loginLimiter);
         routes.addAll(authRoutes.routes());
         routes.addAll(new UserRoutes(hasher).routes());
@@ -219,7 +220,7 @@ public final class RoostServer implements AutoCloseable {
         WorkSignal workSignal = new WorkSignal(new JobWakeups(settings));
         workSignal.start();
         closeables.add(workSignal);
-        routes.addAll(new TaskRoutes(database, workSignal, config.tasks(), Duration.ofSeconds(15)).routes());
+        routes.addAll(new TaskRoutes(database, workSignal, config.tasks(), Duration.ofSeconds(15), inference).routes());
         routes.addAll(new NodeJobRoutes(database, jobQueue, workSignal, config.tasks()).routes());
         dev.roost.gateway.ModelGateway modelGateway = new dev.roost.gateway.ModelGateway(database, secrets, config.gateway(),
                 meters, clock);
@@ -227,6 +228,10 @@ public final class RoostServer implements AutoCloseable {
         this.modelGateway = modelGateway;
         routes.addAll(new dev.roost.server.gateway.GatewayAdminRoutes(secrets, modelGateway).routes());
         routes.addAll(new dev.roost.server.gateway.GatewayRoutes(modelGateway).routes());
+        routes.addAll(new dev.roost.server.gateway.InferenceRoutes(inference).routes());
+        // Prompt tasks are answered here, through the gateway in process; closed before the gateway writes its last usage.
+        dev.roost.server.tasks.PromptRunner promptRunner = new dev.roost.server.tasks.PromptRunner(database, jobQueue, workSignal,
+                config.tasks(), modelGateway, managedKeys, inference, clock, 16);
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
         // The web console: pages under /console that forward to the API routes above (same rules, same audit).
@@ -257,6 +262,9 @@ public final class RoostServer implements AutoCloseable {
         nodeWatcher.start();
         closeables.add(nodeWatcher);
         this.nodeWatcher = nodeWatcher;
+
+        promptRunner.start();
+        closeables.add(promptRunner);
 
         leaseReaper = new LeaseReaper(jobQueue, config.tasks().reaperInterval());
         leaseReaper.start();

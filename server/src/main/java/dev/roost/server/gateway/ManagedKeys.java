@@ -224,7 +224,7 @@ public final class ManagedKeys {
         s.handle().createUpdate("""
                         INSERT INTO gateway_managed_keys (key_id, workspace_id, purpose, instance_id, master_key_id, nonce,
                                                           ciphertext, created_at)
-                        VALUES (:key, :ws, :purpose, :instance, :master, :nonce, :ciphertext, :at)""")
+                        VALUES (:key, :ws, :purpose, CAST(:instance AS uuid), :master, :nonce, :ciphertext, :at)""")
                 .bind("key", stored.id()).bind("ws", stored.workspaceId()).bind("purpose", purpose).bind("instance", instanceId)
                 .bind("master", sealed.keyId()).bind("nonce", sealed.nonce()).bind("ciphertext", sealed.ciphertext())
                 .bind("at", Rows.timestamp(now)).execute();
