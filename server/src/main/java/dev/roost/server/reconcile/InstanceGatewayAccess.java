@@ -39,6 +39,8 @@ final class InstanceGatewayAccess {
     static final String OPENAI_BASE_URL = "OPENAI_BASE_URL";
     static final String ANTHROPIC_BASE_URL = "ANTHROPIC_BASE_URL";
     static final String GEMINI_BASE_URL = "GOOGLE_GEMINI_BASE_URL";
+    /** What Open WebUI (the llm-tenant template) reads instead of OPENAI_BASE_URL. */
+    static final String OPENAI_API_BASE_URL = "OPENAI_API_BASE_URL";
     static final List<String> KEY_VARIABLES = List.of("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY");
 
     private final Database database;
@@ -71,6 +73,7 @@ final class InstanceGatewayAccess {
         Map<String, String> env = new TreeMap<>();
         env.put(GATEWAY_URL, base);
         env.put(OPENAI_BASE_URL, base + "/v1");
+        env.put(OPENAI_API_BASE_URL, base + "/v1");
         env.put(ANTHROPIC_BASE_URL, base);
         env.put(GEMINI_BASE_URL, base);
         Map<String, String> secretEnv = new TreeMap<>();
