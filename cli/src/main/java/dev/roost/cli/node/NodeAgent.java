@@ -157,6 +157,7 @@ public final class NodeAgent {
             }
             sendCapabilities = false;
             long version = answer.path("configVersion").asLong();
+            boolean firstConfig = firstBeat;
             if (firstBeat) {
                 firstBeat = false;
                 startTasks(answer.path("config"));
@@ -165,6 +166,9 @@ public final class NodeAgent {
                 appliedVersion = version;
                 if (worker != null) {
                     worker.configure(answer.path("config"));
+                }
+                if (proxy != null && !firstConfig) {
+                    repointGateway(answer.path("config"));
                 }
                 log.println("Applied node config version " + version + ": " + answer.path("config"));
             }
@@ -230,6 +234,25 @@ public final class NodeAgent {
         log.println("Running tasks: up to " + TaskWorker.Settings.of(config).concurrency() + " at once"
                 + (proxy == null ? "" : ", egress through this node's proxy"
                 + (egress.gateway().isPresent() ? " (gateway " + egress.gateway().get() + ")" : "")));
+    }
+
+    /** A new config's gatewayUrl (or, without one, the environment's) for the running egress proxy: no restart needed. */
+    private void repointGateway(JsonNode config) {
+        java.util.Optional<EgressSettings.HostPort> gateway = tasks.egress().gateway();
+        String url = config.path("gatewayUrl").asString(null);
+        if (url != null && !url.isBlank()) {
+            try {
+                gateway = java.util.Optional.of(EgressSettings.HostPort.parse(url));
+            } catch (IllegalArgumentException e) {
+                log.println("The node config's gatewayUrl cannot be used by the egress proxy: " + e.getMessage()
+                        + "; it keeps the gateway it has");
+                return;
+            }
+        }
+        if (!gateway.equals(proxy.settings().gateway())) {
+            proxy.useGateway(gateway);
+            log.println("Egress proxy: the model gateway is now " + gateway.map(Object::toString).orElse("none"));
+        }
     }
 
     private static boolean sleep(Duration duration) {

@@ -71,6 +71,8 @@ public enum ErrorCode {
     UPSTREAM_TIMEOUT(504, "The provider did not answer in time"),
     /** The gateway already relays as many requests as it is set to hold at once. */
     GATEWAY_OVERLOADED(503, "The model gateway is at capacity"),
+    /** The request uses something (an image kind, audio, a server tool, n > 1, …) the provider's wire format cannot be given. */
+    TRANSLATION_UNSUPPORTED(400, "The request cannot be translated to the provider's format"),
 
     // Server side
     UNAVAILABLE(503, "The service is not ready"),

@@ -77,6 +77,24 @@ final class JobDirectory {
         return dir.resolve("job.sh");
     }
 
+    /** A waiting jail's {@code /run/roost} (read-only inside): its launch script and a script job's body go here. */
+    Path run() {
+        return dir.resolve("run");
+    }
+
+    /** Makes {@link #run()}, owned by the job's user. */
+    void makeRun() throws IOException {
+        Files.createDirectory(run(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        own(run());
+    }
+
+    /** Writes a file into {@link #run()}. */
+    void writeRun(String name, String content) throws IOException {
+        Path file = run().resolve(name);
+        Files.writeString(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        own(file);
+    }
+
     void writeScript(String body) throws IOException {
         Files.writeString(script(), body);
         own(script());

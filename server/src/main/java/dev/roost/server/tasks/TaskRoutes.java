@@ -14,6 +14,8 @@ import dev.roost.server.http.Call;
 import dev.roost.server.http.Checks;
 import dev.roost.server.http.Json;
 import dev.roost.server.http.Reply;
+import dev.roost.server.tasks.TaskDocuments.ArtifactPage;
+import dev.roost.server.tasks.TaskDocuments.ArtifactView;
 import dev.roost.server.tasks.TaskDocuments.AttachmentInput;
 import dev.roost.server.tasks.TaskDocuments.OutputChunkView;
 import dev.roost.server.tasks.TaskDocuments.OutputPage;
@@ -108,6 +110,12 @@ public final class TaskRoutes {
                 ApiRoute.get(BASE + "/{id}/result", Access.workspace(Role.OPERATOR),
                         "A finished task's result: exit code, signal, OOM, duration, capped output, artifacts, egress; "
                                 + "409 TASK_NOT_FINISHED while it runs", this::result).returns(TaskResultView.class),
+                ApiRoute.get(BASE + "/{id}/artifacts", Access.workspace(Role.OPERATOR),
+                        "The files a finished task left in out/ (of the attempt that counted): path, size, SHA-256; "
+                                + "409 TASK_NOT_FINISHED while it runs", this::artifacts).returns(ArtifactPage.class),
+                ApiRoute.get(BASE + "/{id}/artifacts/<path>", Access.workspace(Role.OPERATOR),
+                        "Download one artifact byte for byte, as a file (Content-Disposition: attachment), with its "
+                                + "SHA-256 in Repr-Digest", this::artifact),
                 ApiRoute.get(BASE + "/{id}/output", Access.workspace(Role.OPERATOR),
                                 "A task's output chunks; ?follow=true (or Accept: text/event-stream) streams them live as "
                                         + "server-sent events until the task ends", this::output)
@@ -232,7 +240,18 @@ public final class TaskRoutes {
         }
         call.audit("task.submit", "task", stored.id().toString(), details);
         log.info("Task {} submitted in workspace {} ({})", stored.id(), call.workspace().name(), spec.mode());
-        return Reply.created(TaskViews.view(call.session(), call.workspace().name(), stored));
+        TaskView view = TaskViews.view(call.session(), call.workspace().name(), stored);
+        if (call.header("Idempotency-Key") != null) {
+            // The HTTP layer keeps this answer for replays, which a streamed one cannot give; the
+            // database's notice wakes the waiting claims.
+            return Reply.created(view);
+        }
+        // Waiting claims on this server wake once the task is committed, without waiting for the
+        // database's notice (which still reaches the other servers).
+        return new Reply(201, null, "application/json", null, Map.of(), ctx -> {
+            signal.signal();
+            ctx.result(Json.encode(view));
+        });
     }
 
     /**
@@ -369,6 +388,46 @@ public final class TaskRoutes {
         return TaskViews.result(call.session(), job, RESULT_STREAM_BYTES);
     }
 
+    private Object artifacts(Call call) {
+        Job job = finished(call);
+        return new ArtifactPage(job.id(), call.session().tasks().artifacts(job.id(), countedAttempt(call, job)).stream()
+                .map(a -> new ArtifactView(a.path(), a.size(), a.sha256())).toList());
+    }
+
+    private Object artifact(Call call) {
+        Job job = finished(call);
+        String path = call.path("path");
+        String problem = TaskViews.relativePathProblem(path);
+        int attempt = countedAttempt(call, job);
+        TaskRepository.ArtifactInfo info = problem != null ? null : call.session().tasks().artifacts(job.id(), attempt).stream()
+                .filter(a -> a.path().equals(path)).findFirst().orElse(null);
+        byte[] content = info == null ? null : call.session().tasks().artifactContent(job.id(), attempt, path).orElse(null);
+        if (content == null) {
+            throw RoostException.notFound("Artifact " + Json.abbreviate(path) + " of task " + job.id()
+                    + " (list them with GET …/tasks/" + job.id() + "/artifacts)");
+        }
+        return new Reply(200, null, ArtifactDownload.contentType(path), content, Map.of(
+                "Content-Disposition", ArtifactDownload.disposition(path),
+                "Content-Length", Integer.toString(content.length),
+                "Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(info.sha256())) + ":",
+                "Cache-Control", "private, no-store"));
+    }
+
+    /** A task that has ended; else 409 TASK_NOT_FINISHED (artifacts are uploaded as an attempt ends). */
+    private static Job finished(Call call) {
+        Job job = task(call);
+        if (!job.state().isFinal()) {
+            throw new RoostException(ErrorCode.TASK_NOT_FINISHED, "Task " + job.id() + " is " + TaskViews.state(call.session(), job)
+                    + "; its artifacts are there once it has ended.");
+        }
+        return job;
+    }
+
+    /** The attempt whose result counts; without one (failed or cancelled before a result), the last. */
+    private static int countedAttempt(Call call, Job job) {
+        return call.session().tasks().result(job.id()).map(TaskRepository.StoredResult::attempt).orElse(Math.max(1, job.attempts()));
+    }
+
     private Object cancel(Call call) {
         Job before = task(call);
         Job after = call.session().jobs().cancel(call.workspace().id(), before.id(), call.now()).orElseThrow();
@@ -457,7 +516,8 @@ public final class TaskRoutes {
     }
 
     private static OutputChunkView chunkView(TaskRepository.OutputChunk c) {
-        return new OutputChunkView(c.attempt(), c.seq(), c.stream(), new String(c.data(), StandardCharsets.UTF_8), c.receivedAt());
+        return new OutputChunkView(c.attempt(), c.seq(), c.stream(), new String(c.data(), StandardCharsets.UTF_8), c.receivedAt(),
+                Utf8.valid(c.data()) ? null : Base64.getEncoder().encodeToString(c.data()));
     }
 
     private static String cursorOf(TaskRepository.OutputChunk c) {

@@ -179,6 +179,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}", VIEWER);
         EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/result", OPERATOR);
         EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/output", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/artifacts", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/artifacts/<path>", OPERATOR);
         EXPECTED.put("POST /api/v1/workspaces/{ws}/tasks/{id}/cancel", OPERATOR);
         EXPECTED.put("POST /api/v1/nodes/self/claim", NODE_ONLY);
         EXPECTED.put("POST /api/v1/nodes/self/leases", NODE_ONLY);
@@ -219,6 +221,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET /v1/models", VIRTUAL_KEY);
         EXPECTED.put("POST /v1/messages", VIRTUAL_KEY);
         EXPECTED.put("POST /v1/messages/count_tokens", VIRTUAL_KEY);
+        EXPECTED.put("POST /v1beta/models/{model}", VIRTUAL_KEY);
+        EXPECTED.put("POST /v1/models/{model}", VIRTUAL_KEY);
         // The web console: signed in with a session cookie instead of a bearer token, same rules.
         EXPECTED.put("GET /console", SIGNED_IN);
         EXPECTED.put("GET /console/login", ANYONE);
@@ -363,6 +367,7 @@ class RouteAuthorizationTest {
                 .replace("/providers/{name}", "/providers/fixture-provider")
                 .replace("{instance}", "hook")
                 .replace("{file}", "console.css")
+                .replace("{model}", "gemini-2.5-flash:generateContent")
                 .replace("<path>", "incoming");
         Response r;
         if (path.startsWith("/console")) {

@@ -368,6 +368,40 @@ public final class JobRepository {
                 .list();
     }
 
+    /** How many jobs {@code owner} holds under a lease now. */
+    public int countLeasedBy(String owner) {
+        return handle.createQuery("SELECT count(*) FROM jobs WHERE state = 'LEASED' AND lease_owner = :owner")
+                .bind("owner", owner).mapTo(Integer.class).one();
+    }
+
+    /**
+     * Takes back every lease {@code owner} holds, because the node is being drained: each job is
+     * queued again at once and its attempt does not count ({@code max_attempts} grows by one, so
+     * attempt numbers, and each attempt's output, stay apart), or CANCELLED when a cancel was
+     * requested. The node learns it at its next lease heartbeat (LOST) and stops the job; nothing
+     * it reports for it is kept.
+     */
+    public List<Job> handBack(String owner, Instant now) {
+        List<Job> jobs = handle.createQuery("""
+                        UPDATE jobs j
+                        SET state = CASE WHEN j.cancel_requested THEN 'CANCELLED' ELSE 'QUEUED' END,
+                            max_attempts = CASE WHEN j.cancel_requested THEN j.max_attempts ELSE j.max_attempts + 1 END,
+                            run_after = CASE WHEN j.cancel_requested THEN j.run_after ELSE CAST(:now AS timestamptz) END,
+                            finished_at = CASE WHEN j.cancel_requested THEN CAST(:now AS timestamptz) ELSE NULL END,
+                            failure_reason = 'handed back by draining node ' || j.lease_owner || ' (attempt ' || j.attempts
+                                || ', not counted)',
+                            lease_token = NULL, lease_expires_at = NULL
+                        WHERE j.state = 'LEASED' AND j.lease_owner = :owner
+                        RETURNING """ + COLUMNS)
+                .bind("now", Rows.timestamp(now)).bind("owner", owner)
+                .map((rs, ctx) -> map(rs))
+                .list();
+        if (!jobs.isEmpty()) {
+            handle.execute("NOTIFY " + CHANNEL);
+        }
+        return jobs;
+    }
+
     public Optional<Job> find(UUID workspaceId, UUID jobId) {
         return handle.createQuery("SELECT " + COLUMNS + " FROM jobs j WHERE j.id = :id AND j.workspace_id = :w")
                 .bind("id", jobId).bind("w", workspaceId)
