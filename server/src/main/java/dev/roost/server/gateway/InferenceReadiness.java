@@ -23,9 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Whether prompts can be answered: a default model is set (the model alias {@value #DEFAULT_ALIAS},
- * a workspace's own or the server-wide one), at least one of its targets is a provider that
- * exists, speaks a format prompt tasks use (OpenAI or Anthropic), and answers a TCP connection
- * to its base URL. The probe is a cheap connect (no request, no key sent, nothing billed),
+ * a workspace's own or the server-wide one), and at least one of its targets is a provider that
+ * exists and answers a TCP connection to its base URL. The probe is a cheap connect (no request, no key sent, nothing billed),
  * cached per base URL for {@link #PROBE_TTL}; a stale result is refreshed in the background
  * while the last one is served, so a readiness check never waits on a slow provider twice.
  * Thread-safe.
@@ -107,14 +106,12 @@ public final class InferenceReadiness {
                 continue;
             }
             String wire = p.kind().format().name().toLowerCase(Locale.ROOT);
-            if (p.kind().format() == ApiFormat.GEMINI) {
-                checks.add(new TargetCheck(p.name(), t.model(), wire, false, "prompt tasks do not use Gemini providers yet"));
-                continue;
-            }
             Probe probe = probe(p.baseUrl());
             checks.add(new TargetCheck(p.name(), t.model(), wire, probe.reachable(), probe.detail()));
             if (probe.reachable() && format == null) {
-                format = wire;
+                // Prompts go in the first answering target's own format; Gemini's through the gateway's
+                // translation from OpenAI chat.
+                format = p.kind().format() == ApiFormat.ANTHROPIC ? "anthropic" : "openai";
             }
         }
         if (format != null) {
@@ -125,7 +122,7 @@ public final class InferenceReadiness {
             TargetCheck c = checks.get(i);
             why.append(i == 0 ? "" : "; ").append(c.provider()).append('/').append(c.model()).append(": ").append(c.detail());
         }
-        why.append(". Point it at a reachable OpenAI- or Anthropic-compatible provider ('").append(howToSet).append("').");
+        why.append(". Point it at a provider that answers ('").append(howToSet).append("').");
         return new Status("unavailable", scope, DEFAULT_ALIAS, null, checks, why.toString());
     }
 

@@ -75,8 +75,8 @@ public final class SystemRoutes {
                 InferenceReadiness.Status status = this.inference.serverWide();
                 // Anyone may read /readyz: it names no provider, host or model, only what to configure.
                 String reason = status.available() ? null : status.defaultModel() == null ? status.reason()
-                        : "The server-wide default model '" + status.defaultModel() + "' has no reachable OpenAI- or "
-                                + "Anthropic-compatible target. 'roost status' (signed in, with a workspace) says which and why.";
+                        : "The server-wide default model '" + status.defaultModel() + "' has no reachable target. "
+                                + "'roost status' (signed in, with a workspace) says which and why.";
                 inference = new Inference(status.status(), status.available(), "server", status.defaultModel(), reason);
                 checks.put("inference", status.available() ? "ok" : "unavailable");
             } catch (RuntimeException e) {

@@ -262,7 +262,7 @@ public final class PromptRunner implements AutoCloseable {
         byte[] out = cap(stdout);
         byte[] err = cap(stderr);
         Outcome outcome = new Outcome(exitCode, null, false, timedOut, false, nanos / 1_000_000, (long) stdout.getBytes(
-                StandardCharsets.UTF_8).length, (long) stderr.getBytes(StandardCharsets.UTF_8).length, false, null);
+                StandardCharsets.UTF_8).length, (long) stderr.getBytes(StandardCharsets.UTF_8).length, false, null, null);
         String result = Json.encodeToString(outcome);
         Reported reported = database.transaction(s -> {
             Reported r = s.jobs().complete(List.of(new Completion(lease, result)), clock.instant()).get(0);
