@@ -162,7 +162,6 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("name")).sendKeys("support-bot");
         browser.findElement(By.id("p-image")).sendKeys("roost-test/busybox:1");
         browser.findElement(By.id("secretValue-tokenSecret")).sendKeys(TOKEN_VALUE);
-        browser.findElement(By.id("secretValue-gatewayKeySecret")).sendKeys(KEY_VALUE);
         screenshot("04-wizard-details");
         browser.findElement(By.cssSelector("main form button[type=submit]")).click();
 

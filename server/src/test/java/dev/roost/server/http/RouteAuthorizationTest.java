@@ -206,6 +206,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET " + ws + "/models", VIEWER);
         EXPECTED.put("DELETE " + ws + "/models/{alias}", ADMIN);
         EXPECTED.put("GET " + ws + "/usage", VIEWER);
+        EXPECTED.put("GET " + ws + "/inference", VIEWER);
         EXPECTED.put("POST /api/v1/gateway/providers", SERVER_ADMIN);
         EXPECTED.put("GET /api/v1/gateway/providers", SERVER_ADMIN);
         EXPECTED.put("DELETE /api/v1/gateway/providers/{name}", SERVER_ADMIN);
