@@ -331,6 +331,7 @@ final class TaskPages {
                 <textarea id="script" name="script" rows="8" spellcheck="false"{}>{}</textarea>
                 {}
                 <label for="prompt">Prompt</label>
+                {}
                 <textarea id="prompt" name="prompt" rows="4"{}>{}</textarea>
                 {}
                 </fieldset>
@@ -353,11 +354,30 @@ final class TaskPages {
                         })),
                 invalid(fields, "/commands"), form.commands(), fieldError(fields, "/commands"),
                 invalid(fields, "/script"), form.script(), fieldError(fields, "/script"),
-                invalid(fields, "/prompt"), form.prompt(), fieldError(fields, "/prompt"),
+                inference(call), invalid(fields, "/prompt"), form.prompt(), fieldError(fields, "/prompt"),
                 form.timeout(), invalid(fields, "/timeoutSeconds"), form.memory(), invalid(fields, "/memoryBytes"),
                 form.cpu(), invalid(fields, "/cpuMillis"), form.attempts(), invalid(fields, "/maxAttempts"),
                 form.egress(), invalid(fields, "/egressAllow"), Html.raw(base));
         return console.page(call, status, "tasks", "New task", body);
+    }
+
+    /** Whether a prompt would be answered now, as the inference API says; nothing when this server has no such route. */
+    private Html inference(Call call) {
+        String route = "GET /api/v1/workspaces/{ws}/inference";
+        if (!console.may(call, route)) {
+            return Html.EMPTY;
+        }
+        try {
+            var status = (dev.roost.server.gateway.InferenceReadiness.Status) console.call(call, route, Map.of(), Map.of(), null);
+            if (status.available()) {
+                return Html.of("<p class=\"hint\" id=\"inference\">Prompts are answered by the workspace's default model <code>{}</code>"
+                        + " through the model gateway.</p>", status.defaultModel());
+            }
+            return Html.of("<p class=\"hint\" id=\"inference\"><span class=\"warning-inline\">Prompts cannot be answered now.</span> {}</p>",
+                    status.reason() == null ? "" : status.reason());
+        } catch (Exception e) {
+            return Html.EMPTY; // the form works without it: the submit answers the same question
+        }
     }
 
     private static Html invalid(List<FieldError> fields, String pointer) {
@@ -472,7 +492,8 @@ final class TaskPages {
                 {}</dl>""",
                 Pages.pill(t.state()), t.cancelRequested() && !ended ? " (cancel requested)" : "", t.mode(), Pages.time(t.createdAt()),
                 t.submittedBy(), Pages.time(t.startedAt()), Pages.time(t.finishedAt()), t.attempts(), t.maxAttempts(),
-                t.nodeName() == null ? (t.nodeId() == null ? "not yet on a node" : t.nodeId().toString()) : t.nodeName(),
+                "prompt".equals(t.mode()) && t.nodeId() == null ? "none: a Roost server asks the model gateway"
+                        : t.nodeName() == null ? (t.nodeId() == null ? "not yet on a node" : t.nodeId().toString()) : t.nodeName(),
                 t.timeoutSeconds() == null ? "the node's default" : t.timeoutSeconds() + " s",
                 t.egressAllow() == null || t.egressAllow().isEmpty() ? "none" : String.join(", ", t.egressAllow()),
                 t.attachments() == null || t.attachments().isEmpty() ? "none" : String.join(", ", t.attachments()), result);

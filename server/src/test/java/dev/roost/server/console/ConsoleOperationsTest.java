@@ -170,6 +170,49 @@ class ConsoleOperationsTest {
     }
 
     @Test
+    void aPromptIsAnsweredByTheDefaultModelAndTheAnswerShownOnTheTaskPage() throws Exception {
+        // A local provider speaking OpenAI's chat completions wire format.
+        com.sun.net.httpserver.HttpServer model = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        model.createContext("/v1/chat/completions", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = """
+                    {"id":"chatcmpl-console","object":"chat.completion","created":1767000000,"model":"small",
+                    "choices":[{"index":0,"message":{"role":"assistant","content":"Three <b>bullets</b>, as asked."},"finish_reason":"stop"}],
+                    "usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}""".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        model.start();
+        try {
+            roost.createWorkspace("thinking", "business");
+            roost.addMember("thinking", "ophelia", Role.OPERATOR);
+            ConsoleClient operator = ConsoleClient.withSession(roost, "ophelia");
+            assertThat(operator.get("/console/w/thinking/tasks/new").body()).contains("Prompts cannot be answered now");
+            assertThat(admin.post("/api/v1/workspaces/thinking/providers", Map.of("name", "local", "kind", "openai-compatible",
+                    "baseUrl", "http://127.0.0.1:" + model.getAddress().getPort() + "/v1")).status()).isEqualTo(201);
+            assertThat(admin.put("/api/v1/workspaces/thinking/models/default", Map.of("targets",
+                    List.of(Map.of("provider", "local", "model", "small")))).status()).isEqualTo(201);
+            assertThat(operator.get("/console/w/thinking/tasks/new").body()).contains("answered by the workspace's default model");
+
+            Response submitted = operator.post("/console/w/thinking/tasks", Map.of("mode", "prompt",
+                    "prompt", "Summarise the notes in three bullets", "timeoutSeconds", "60"));
+            assertThat(submitted.status()).as(submitted.body()).isEqualTo(303);
+            String page = submitted.header("Location").orElseThrow().replaceAll("\\?.*", "");
+            String id = page.substring(page.lastIndexOf('/') + 1);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    admin.get("/api/v1/workspaces/thinking/tasks/" + id).json().get("state").asString().equals("SUCCEEDED"));
+            Response done = operator.get(page);
+            assertThat(done.body()).contains("SUCCEEDED").contains("Three &lt;b&gt;bullets&lt;/b&gt;, as asked.")
+                    .contains("none: a Roost server asks the model gateway").doesNotContain("<b>bullets");
+        } finally {
+            model.stop(0);
+        }
+    }
+
+    @Test
     void theArgumentSplitterKeepsQuotedTextTogetherAndRunsNoShell() {
         assertThat(TaskPages.Argv.split("python3 -c 'print(\"a b\")' $HOME \"x\\\"y\" a\\ b"))
                 .containsExactly("python3", "-c", "print(\"a b\")", "$HOME", "x\"y", "a b");
