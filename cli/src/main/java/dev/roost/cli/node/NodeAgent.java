@@ -188,7 +188,8 @@ public final class NodeAgent {
         Map<String, Object> caps = new LinkedHashMap<>(facts.capabilities(labels));
         if (tasks.enabled()) {
             if (availability == null) {
-                availability = new BubblewrapSandbox(tasks.sandbox()).probe();
+                // A probe only: no jails kept waiting for it.
+                availability = new BubblewrapSandbox(tasks.sandbox().withWarmJails(0)).probe();
                 if (availability.usable()) {
                     log.println("Sandbox: " + availability.summary());
                 } else {
@@ -229,6 +230,7 @@ public final class NodeAgent {
         }
         BubblewrapSandbox sandbox = proxy == null ? new BubblewrapSandbox(tasks.sandbox())
                 : new BubblewrapSandbox(tasks.sandbox(), proxy);
+        sandbox.probe(); // sets up the waiting jails now, so even the first task starts warm
         worker = new TaskWorker(link, sandbox, TaskWorker.Settings.of(config), log);
         worker.start();
         log.println("Running tasks: up to " + TaskWorker.Settings.of(config).concurrency() + " at once"

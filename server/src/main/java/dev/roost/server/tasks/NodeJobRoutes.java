@@ -129,7 +129,8 @@ public final class NodeJobRoutes {
         Map<String, String> labels = capabilities.labels() == null ? Map.of() : capabilities.labels();
         ClaimRequest request = new ClaimRequest(nodeId.toString(), body.capacity() == null ? 1 : body.capacity(), labels,
                 body.freeCpuMillis() == null ? Long.MAX_VALUE : body.freeCpuMillis(),
-                body.freeMemoryBytes() == null ? Long.MAX_VALUE : body.freeMemoryBytes(), settings.lease());
+                body.freeMemoryBytes() == null ? Long.MAX_VALUE : body.freeMemoryBytes(), settings.lease())
+                .ofKinds(java.util.Set.of(TaskRepository.KIND)); // prompt jobs are the server's own, never a node's
         Duration wait = Duration.ofSeconds(body.waitSeconds() == null ? 0 : body.waitSeconds());
         // The wait happens after this request's transaction, so a waiting node holds no connection.
         return Reply.streamed("application/json", ctx -> answerClaim(ctx, nodeId, request, wait));
@@ -277,10 +278,8 @@ public final class NodeJobRoutes {
         String problem = TaskViews.relativePathProblem(upload.path());
         new Checks().that(problem == null, "/path", problem == null ? "" : problem).required("/content", upload.content())
                 .throwIfAny();
-        byte[] content;
-        try {
-            content = Base64.getDecoder().decode(upload.content());
-        } catch (IllegalArgumentException e) {
+        byte[] content = decode(upload.content());
+        if (content == null) {
             throw new RoostException(ErrorCode.VALIDATION_FAILED, "The artifact content is not valid base64.",
                     List.of(new FieldError("/content", "must be base64")));
         }
