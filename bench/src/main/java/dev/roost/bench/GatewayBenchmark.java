@@ -82,7 +82,7 @@ public final class GatewayBenchmark {
     public static void main(String[] args) throws Exception {
         Path repo = Path.of(".").toAbsolutePath().normalize();
         double rate = 1000;
-        int warmup = 6;
+        int warmup = 10;
         int measure = 12;
         int clients = 32;
         int throughput = 8;
