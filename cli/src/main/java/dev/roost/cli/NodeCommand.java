@@ -192,6 +192,8 @@ final class NodeCommand {
             Path stateDir,
             @Option(names = "--no-tasks", description = "Join and heartbeat, but run no tasks.")
             boolean noTasks,
+            @Option(names = "--no-instances", description = "Run no sandboxed instances (spec.runtime.kind: sandbox) on this node.")
+            boolean noInstances,
             @Option(names = "--heartbeats", paramLabel = "N", hidden = true,
                     description = "Stop after N heartbeats (for tests and scripted checks; default: run until stopped).")
             Long heartbeats) {
@@ -210,6 +212,9 @@ final class NodeCommand {
                 : Path.of(System.getProperty("user.home"), ".roost-node");
         NodeAgent agent = new NodeAgent(connection.server(), dir, connection.context().err(), connection.context().clock(),
                 noTasks ? NodeAgent.TaskOptions.disabled() : NodeAgent.TaskOptions.fromEnvironment(connection.context().env(), dir));
+        if (!noInstances) {
+            agent.withJails(NodeAgent.jailSettings(connection.context().env(), dir));
+        }
         return agent.run(joinToken, name, labels == null ? Map.of() : labels, heartbeats == null ? Long.MAX_VALUE : heartbeats);
     }
 

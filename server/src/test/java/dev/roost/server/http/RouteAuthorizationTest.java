@@ -186,6 +186,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/artifacts", NODE_ONLY);
         EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/complete", NODE_ONLY);
         EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/fail", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jails/sync", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jails/calls/{id}", NODE_ONLY);
 
         EXPECTED.put("GET " + S, VIEWER);
         EXPECTED.put("GET " + S + "/{name}", VIEWER);
