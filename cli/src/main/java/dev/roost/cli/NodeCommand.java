@@ -22,6 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code roost node}: worker nodes. Server admins create join tokens and list, cordon, drain and
@@ -112,8 +113,12 @@ final class NodeCommand {
     @Command(mixinStandardHelpOptions = true, name = "describe", description = "Show a node: capabilities, load, config (server admin).")
     int describe(@Parameters(paramLabel = "NAME|ID") String node, @Mixin OutputOption output) {
         RoostClient client = connection.client();
-        JsonNode n = client.get("/api/v1/nodes/" + RoostClient.segment(idOf(client, node))).json();
-        connection.printer().print(output.format(), n, () -> {
+        String id = idOf(client, node);
+        JsonNode n = client.get("/api/v1/nodes/" + RoostClient.segment(id)).json();
+        JsonNode instances = client.get("/api/v1/nodes/" + RoostClient.segment(id) + "/instances").json();
+        ObjectNode all = (ObjectNode) n.deepCopy();
+        all.set("instances", instances);
+        connection.printer().print(output.format(), all, () -> {
             JsonNode caps = n.path("capabilities");
             StringBuilder text = new StringBuilder();
             text.append("Name:           ").append(n.path("name").asString()).append('\n')
@@ -144,6 +149,14 @@ final class NodeCommand {
             text.append("Load:           ").append(load.path("loadAverage").asString("-")).append(" load average, ")
                     .append(load.path("freeMemoryBytes").isMissingNode() ? "-" : gib(load.path("freeMemoryBytes").asLong()))
                     .append(" memory free, ").append(load.path("runningJobs").asString("0")).append(" jobs running\n");
+            Table jails = Table.of("workspace", "instance", "version", "replica", "state", "container");
+            for (JsonNode j : instances) {
+                jails.row(j.path("workspace").asString(null), j.path("instance").asString(null), j.path("version").asInt(),
+                        j.path("replica").asInt(), j.path("state").asString(null)
+                                + ("RUNNING".equals(j.path("desired").asString()) ? "" : " (" + j.path("desired").asString("") + " asked)"),
+                        j.path("containerId").asString(null));
+            }
+            text.append("Instances:").append(jails.isEmpty() ? "      none\n" : "\n" + jails.render("  "));
             return text.toString();
         });
         return ExitCodes.OK;

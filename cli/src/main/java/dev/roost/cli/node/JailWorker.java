@@ -292,6 +292,10 @@ public final class JailWorker implements AutoCloseable {
                 }
                 case "REMOVED" -> {
                     closeFollower(a.containerId());
+                    if (runtime.observe(a.spec().instanceId()).stream().anyMatch(c -> c.containerId().equals(localId))) {
+                        log.println("Removing jail " + localId + " of " + a.spec().workspace() + "/" + a.spec().instance()
+                                + ": the server retired it (moved to another node, replaced or deleted)");
+                    }
                     runtime.apply(new RuntimeAction.RemoveContainer(a.spec().instanceId(), localId, "asked by the server"),
                             SecretSource.NONE);
                 }

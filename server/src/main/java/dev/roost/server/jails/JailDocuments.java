@@ -128,4 +128,9 @@ public final class JailDocuments {
 
     public record Answered(boolean recorded) {
     }
+
+    /** A sandboxed instance's replica on a node, as {@code roost node describe} lists it. */
+    public record NodeInstance(String workspace, String instance, int version, int replica, String containerId, String desired,
+                               String state) {
+    }
 }

@@ -60,7 +60,10 @@ public final class JailRoutes {
                                 this::sync)
                         .accepts(SyncBody.class).returns(SyncAnswer.class).carryingSecret(),
                 ApiRoute.post(SELF + "/calls/{id}", Access.NODE, "Answer a call (a probe of a jail, a removal of volumes)", this::answer)
-                        .accepts(CallAnswer.class).returns(Answered.class));
+                        .accepts(CallAnswer.class).returns(Answered.class),
+                ApiRoute.get("/api/v1/nodes/{id}/instances", Access.SERVER_ADMIN,
+                                "The sandboxed instances placed on a node, with what the node last reported", this::instances)
+                        .returnsListOf(JailDocuments.NodeInstance.class));
     }
 
     private Object sync(Call call) {
@@ -184,6 +187,21 @@ public final class JailRoutes {
         List<CallSpec> calls = runtime.read(s -> s.nodeJails().pendingCalls(node, runtime.clock().instant())).stream()
                 .map(c -> Json.decode(c.bodyJson().getBytes(StandardCharsets.UTF_8), CallSpec.class)).toList();
         return new SyncAnswer(jails, calls);
+    }
+
+    private Object instances(Call call) {
+        UUID node;
+        try {
+            node = UUID.fromString(call.path("id"));
+        } catch (IllegalArgumentException e) {
+            throw RoostException.notFound("Node " + Json.abbreviate(call.path("id")));
+        }
+        call.session().nodes().find(node).orElseThrow(() -> RoostException.notFound("Node " + node));
+        return call.session().nodeJails().ofNode(node).stream().filter(j -> !NodeRuntime.REMOVED.equals(j.desired())).map(j -> {
+            JailSpec spec = Json.decode(j.specJson().getBytes(StandardCharsets.UTF_8), JailSpec.class);
+            return new JailDocuments.NodeInstance(spec.workspace(), spec.instance(), spec.version(), j.replica(), j.containerId(),
+                    j.desired(), j.observedState() == null ? "PENDING" : j.observedState());
+        }).toList();
     }
 
     private Object answer(Call call) {

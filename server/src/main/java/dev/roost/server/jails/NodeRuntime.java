@@ -163,6 +163,12 @@ public final class NodeRuntime implements Runtime {
         return read(s -> s.nodeJails().ofInstance(instanceId)).stream().filter(NodeRuntime::visible).map(NodeRuntime::observed).toList();
     }
 
+    /** The names of the nodes an instance's jails run on (sorted, no repeats; empty when none). */
+    public static List<String> nodeNames(Session session, UUID instanceId) {
+        return session.nodeJails().ofInstance(instanceId).stream().filter(NodeRuntime::visible).map(Jail::nodeName).distinct().sorted()
+                .toList();
+    }
+
     /** The node each visible jail of an instance runs on, by container id (for views). */
     public Map<String, String> nodesOf(UUID instanceId) {
         Map<String, String> nodes = new HashMap<>();
@@ -175,7 +181,7 @@ public final class NodeRuntime implements Runtime {
      * Whether the reconciler sees a jail: not removed, not found missing by its node, and on a
      * node that is neither LOST, draining nor removed (those jails are made again elsewhere).
      */
-    static boolean visible(Jail j) {
+    public static boolean visible(Jail j) {
         return !REMOVED.equals(j.desired()) && !MISSING.equals(j.observedState()) && placeable(j);
     }
 

@@ -43,6 +43,10 @@ public final class RuntimeSelection {
                 log.warn("Using the in-memory fake runtime: instances are simulated (any image \"pulls\"), nothing really runs");
                 yield Optional.of(new FakeRuntime(clock).withAnyImagePullable());
             }
+            case "nodes" -> {
+                log.info("This server runs no instance itself (runtime=nodes): sandboxed instances run on joined nodes");
+                yield Optional.empty();
+            }
             case "none" -> {
                 log.info("No runtime (runtime=none): manifests are stored and checked, nothing runs");
                 yield Optional.empty();
@@ -100,7 +104,8 @@ public final class RuntimeSelection {
         if (setting.equals("none") || setting.equals("fake")) {
             return selected;
         }
-        SandboxPlacement.Mode mode = SandboxPlacement.Mode.parse(env.getOrDefault("ROOST_SANDBOX_PLACEMENT", "auto"));
+        SandboxPlacement.Mode mode = setting.equals("nodes") ? SandboxPlacement.Mode.NODES
+                : SandboxPlacement.Mode.parse(env.getOrDefault("ROOST_SANDBOX_PLACEMENT", "auto"));
         if (selected.isEmpty()) {
             log.info("Instances with spec.runtime.kind sandbox run on joined nodes");
             return Optional.of(byKind(Map.of(RuntimeSpec.Kind.SANDBOX, new SandboxPlacement(Optional.empty(), nodes, mode)),

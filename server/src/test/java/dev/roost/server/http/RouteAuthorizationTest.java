@@ -168,6 +168,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST /api/v1/nodes/self/heartbeat", NODE_ONLY);
         EXPECTED.put("GET /api/v1/nodes", SERVER_ADMIN);
         EXPECTED.put("GET /api/v1/nodes/{id}", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/nodes/{id}/instances", SERVER_ADMIN);
         EXPECTED.put("PUT /api/v1/nodes/{id}/config", SERVER_ADMIN);
         EXPECTED.put("POST /api/v1/nodes/{id}/cordon", SERVER_ADMIN);
         EXPECTED.put("POST /api/v1/nodes/{id}/uncordon", SERVER_ADMIN);
