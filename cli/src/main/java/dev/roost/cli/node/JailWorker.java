@@ -77,18 +77,25 @@ public final class JailWorker implements AutoCloseable {
     private List<Assignment> assignment = List.of();
     private Thread loop;
 
-    /** An open log stream of one jail, and the time of the last line sent. */
+    /**
+     * An open log stream of one jail. Its first lines (a tail) may have been sent already, by this
+     * node before it restarted or by an earlier stream of the jail: those up to {@code sentBefore}
+     * are skipped.
+     */
     private static final class Follower {
         final LogStream stream;
         final Optional<Instant> startedAt;
-        Instant through;
+        final Instant sentBefore;
 
-        Follower(LogStream stream, Optional<Instant> startedAt, Instant through) {
+        Follower(LogStream stream, Optional<Instant> startedAt, Instant sentBefore) {
             this.stream = stream;
             this.startedAt = startedAt;
-            this.through = through;
+            this.sentBefore = sentBefore;
         }
     }
+
+    /** The time of the last line sent per jail, so a stream opened again does not send lines twice. */
+    private final Map<String, Instant> sentThrough = new HashMap<>();
 
     public JailWorker(NodeLink link, SandboxRuntime runtime, PrintStream log) {
         this.link = requireNonNull(link, "link is null");
@@ -200,7 +207,7 @@ public final class JailWorker implements AutoCloseable {
                 f = null;
             }
             if (f == null) {
-                Instant through = a.logsThrough() == null ? Instant.EPOCH : a.logsThrough();
+                Instant through = latest(a.logsThrough(), sentThrough.get(a.containerId()));
                 try {
                     f = new Follower(runtime.logs(a.localId(), new LogRequest(FIRST_TAIL, true)), c.startedAt(), through);
                 } catch (RuntimeFailure e) {
@@ -215,10 +222,10 @@ public final class JailWorker implements AutoCloseable {
                     break;
                 }
                 LogLine l = line.get();
-                if (!l.time().isAfter(f.through)) {
+                if (!l.time().isAfter(f.sentBefore)) {
                     continue; // sent before (this node restarted, or the jail's stream was opened again)
                 }
-                f.through = l.time();
+                sentThrough.put(a.containerId(), l.time());
                 lines.add(new LogLineDoc(l.time(), l.stream().name(), l.text()));
                 total++;
             }
@@ -231,7 +238,13 @@ public final class JailWorker implements AutoCloseable {
                 closeFollower(id);
             }
         }
+        sentThrough.keySet().retainAll(assigned);
         return batches;
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        Instant x = a == null ? Instant.EPOCH : a;
+        return b != null && b.isAfter(x) ? b : x;
     }
 
     private void closeFollower(String containerId) {
