@@ -180,7 +180,9 @@ public final class JailRoutes {
             JailSpec spec = Json.decode(j.specJson().getBytes(StandardCharsets.UTF_8), JailSpec.class);
             boolean acting = j.appliedGeneration() < j.generation() && NodeRuntime.RUNNING.equals(j.desired())
                     && (j.failureJson() == null || !failedAt(j));
-            Map<String, String> secrets = acting ? runtime.secretsFor(j, spec) : null;
+            // Values go only to a node that has the jail to make (a start of an existing jail reuses what it holds).
+            boolean making = j.observedState() == null || NodeRuntime.MISSING.equals(j.observedState());
+            Map<String, String> secrets = acting && making ? runtime.secretsFor(j, spec) : null;
             jails.add(new Assignment(j.containerId(), NodeRuntime.localId(j.containerId()), j.generation(), j.desired(), j.replica(), spec,
                     secrets, j.logsThrough()));
         }

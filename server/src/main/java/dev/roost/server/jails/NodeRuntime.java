@@ -294,6 +294,7 @@ public final class NodeRuntime implements Runtime {
                     if (jails.find(id).isPresent()) {
                         // A removal of the same jail is still being confirmed: make it again.
                         g = jails.desire(id, RUNNING);
+                        jails.forgetObserved(id);
                         reused[0] = true;
                     } else {
                         jails.insert(id, host.nodeId(), spec.instanceId(), replica, spec.specHash(), specJson, now);

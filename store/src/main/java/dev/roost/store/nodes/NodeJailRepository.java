@@ -130,6 +130,12 @@ public final class NodeJailRepository {
                 .bind("d", desired).bind("id", containerId).mapTo(Long.class).one();
     }
 
+    /** Forgets what the node last reported (the jail is to be made anew). */
+    public void forgetObserved(String containerId) {
+        handle.createUpdate("UPDATE node_jails SET observed_state = NULL, observed = NULL WHERE container_id = :id")
+                .bind("id", containerId).execute();
+    }
+
     /** Records what the node reports about one of its jails; ignored for rows of other nodes. */
     public void report(UUID nodeId, String containerId, long appliedGeneration, String observedState, String observedJson,
                        String failureJson, Instant at) {
