@@ -74,6 +74,37 @@ class JailRoutesTest {
     }
 
     @Test
+    void secret_values_go_to_the_node_only_while_it_has_the_jail_to_make() {
+        roost.createWorkspace("acme", "business");
+        ApiClient operator = roost.member("acme", "olga", dev.roost.core.workspace.Role.OPERATOR);
+        String value = "value-" + UUID.randomUUID();
+        assertThat(operator.put("/api/v1/workspaces/acme/secrets/api-token", Map.of("value", value)).status()).isIn(200, 201);
+        String id = jailOnA();
+        String encoded = java.util.Base64.getEncoder().encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        // Not made yet: the server resolves the value from the workspace's store for the node.
+        assertThat(assignmentOf(nodeA.post(SYNC, Map.of("waitMillis", 0)).json(), id).path("secrets").path("api-token").asString())
+                .isEqualTo(encoded);
+        // Made and applied: no value any more.
+        assertThat(nodeA.post(SYNC, report(id, "RUNNING")).status()).isEqualTo(200);
+        JsonNode after = nodeA.post(SYNC, Map.of("waitMillis", 0)).json();
+        assertThat(assignmentOf(after, id).path("secrets").isMissingNode() || assignmentOf(after, id).path("secrets").isNull()).isTrue();
+        assertThat(assignmentOf(after, id).toString()).doesNotContain(encoded);
+        // The spec the server stores names the secret, never its value.
+        assertThat(roost.server().database().read(s -> s.nodeJails().find(id)).orElseThrow().specJson()).contains("api-token")
+                .doesNotContain(value).doesNotContain(encoded);
+    }
+
+    private static JsonNode assignmentOf(JsonNode answer, String id) {
+        for (JsonNode j : answer.get("jails")) {
+            if (j.get("containerId").asString().equals(id)) {
+                return j;
+            }
+        }
+        throw new AssertionError("no assignment " + id + " in " + answer);
+    }
+
+    @Test
     void bad_reports_are_refused_with_the_field_at_fault() {
         var wait = nodeA.post(SYNC, Map.of("waitMillis", 60_000));
         assertThat(wait.status()).isEqualTo(400);
