@@ -142,6 +142,20 @@ class NodeInstancePlacementTest {
         });
         nodes.values().forEach(n -> assertThat(n.log().toString(StandardCharsets.UTF_8)).doesNotContain(canary));
         assertThat(roost.admin().get("/api/v1/nodes/" + nodeId(node) + "/instances").body()).doesNotContain(canary);
+
+        // The CLI shows where it runs, both ways.
+        CliRunner cli = new CliRunner(roost.url());
+        assertThat(cli.runWithInput(TestRoost.ADMIN_PASSWORD + "\n", "login", "-u", "admin", "--password-stdin").exit()).isZero();
+        CliRunner.Result described = cli.run("describe", "instance", "talker", "-w", "acme");
+        assertThat(described.exit()).as(described.toString()).isZero();
+        assertThat(described.out()).containsPattern("Node:\\s+" + node);
+        CliRunner.Result got = cli.run("get", "instance", "talker", "-w", "acme", "-o", "table");
+        assertThat(got.out()).as(got.toString()).contains("Node: " + node);
+        CliRunner.Result nodeView = cli.run("node", "describe", node);
+        assertThat(nodeView.exit()).as(nodeView.toString()).isZero();
+        assertThat(nodeView.out()).contains("Instances:").containsPattern("acme\\s+talker\\s+1\\s+0\\s+RUNNING")
+                .doesNotContain(canary);
+        cli.assertNoTokenPrinted();
     }
 
     @Test

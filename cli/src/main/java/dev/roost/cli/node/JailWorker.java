@@ -44,7 +44,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 /**
  * Runs the sandboxed instances the server places on this node: syncs with the server about
@@ -65,6 +64,8 @@ public final class JailWorker implements AutoCloseable {
     private static final int MAX_LINES_PER_JAIL = 1000;
     private static final int MAX_LINES = 4000;
     private static final int FIRST_TAIL = 1000;
+    private static final int MAX_IMAGES = 1000;
+    private static final Duration IMAGES_EVERY = Duration.ofSeconds(10);
 
     private final NodeLink link;
     private final SandboxRuntime runtime;
@@ -75,6 +76,8 @@ public final class JailWorker implements AutoCloseable {
     private final Map<String, Follower> followers = new HashMap<>();
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
     private List<Assignment> assignment = List.of();
+    private List<String> images = List.of();
+    private long imagesAt;
     private Thread loop;
 
     /**
@@ -175,17 +178,42 @@ public final class JailWorker implements AutoCloseable {
         return local;
     }
 
-    /** The images this node has, as NAME:TAG (directories NAME/TAG/image.json). */
+    /** The images this node has, as NAME:TAG (directories NAME/TAG/image.json); looked for again every 10 s. */
     private List<String> images() {
-        Path root = runtime.settings().images();
-        if (!Files.isDirectory(root)) {
-            return List.of();
+        long now = System.nanoTime();
+        if (imagesAt != 0 && now - imagesAt < IMAGES_EVERY.toNanos()) {
+            return images;
         }
-        try (Stream<Path> files = Files.find(root, 6, (p, a) -> a.isRegularFile() && p.getFileName().toString().equals("image.json"))) {
-            return files.map(p -> root.relativize(p.getParent())).filter(rel -> rel.getNameCount() >= 2)
-                    .map(rel -> rel.getParent().toString() + ":" + rel.getFileName()).sorted().limit(1000).toList();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return List.of();
+        Path root = runtime.settings().images();
+        List<String> found = new ArrayList<>();
+        scan(root, root, 0, found);
+        found.sort(null);
+        images = List.copyOf(found);
+        imagesAt = now;
+        return images;
+    }
+
+    /** Descends to the directories holding image.json, never into an image itself (its rootfs may be large). */
+    private static void scan(Path root, Path dir, int depth, List<String> found) {
+        if (found.size() >= MAX_IMAGES) {
+            return;
+        }
+        if (depth >= 2 && Files.isRegularFile(dir.resolve("image.json"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path rel = root.relativize(dir);
+            found.add(rel.getParent().toString() + ":" + rel.getFileName());
+            return;
+        }
+        if (depth >= 5) {
+            return;
+        }
+        try (java.nio.file.DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+            for (Path child : children) {
+                if (Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    scan(root, child, depth + 1, found);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unreadable or gone: no images there
         }
     }
 
