@@ -82,9 +82,14 @@ public final class SandboxBenchmark {
         }
 
         SandboxJob job = SandboxJob.argv("bench", "echo", "ready");
+        // The same jobs in jails set up ahead and waiting, as a node runs tasks.
+        BubblewrapSandbox warm = new BubblewrapSandbox(BubblewrapSettings.defaults(work.resolve("warm"))
+                .withWarmJails(BubblewrapSettings.NODE_WARM_JAILS));
+        warm.probe();
         // Warm-up: JIT, page cache, the first cgroup and directory creations.
         for (int i = 0; i < 20; i++) {
             sandboxSample(sandbox, job);
+            sandboxSample(warm, job);
         }
         if (dockerProblem == null) {
             for (int i = 0; i < 3; i++) {
@@ -94,6 +99,8 @@ public final class SandboxBenchmark {
 
         List<Long> sandboxStart = new ArrayList<>();
         List<Long> sandboxRoundTrip = new ArrayList<>();
+        List<Long> warmStart = new ArrayList<>();
+        List<Long> warmRoundTrip = new ArrayList<>();
         List<Long> dockerStart = new ArrayList<>();
         List<Long> dockerRoundTrip = new ArrayList<>();
         int every = dockerProblem == null && dockerRuns > 0 ? Math.max(1, runs / dockerRuns) : Integer.MAX_VALUE;
@@ -102,6 +109,10 @@ public final class SandboxBenchmark {
             long[] s = sandboxSample(sandbox, job);
             sandboxStart.add(s[0]);
             sandboxRoundTrip.add(s[1]);
+            awaitWaiting(warm);
+            long[] w = sandboxSample(warm, job);
+            warmStart.add(w[0]);
+            warmRoundTrip.add(w[1]);
             if (dockerProblem == null && i % every == 0 && dockerStart.size() < dockerRuns) {
                 long[] d = dockerSample();
                 dockerStart.add(d[0]);
@@ -113,6 +124,8 @@ public final class SandboxBenchmark {
         System.out.printf(Locale.ROOT, "%-44s %8s %8s %8s %8s %8s%n", "figure (ms)", "samples", "p50", "p90", "p99", "max");
         row("sandbox: start() to job running", sandboxStart);
         row("sandbox: start() to result (clean-up done)", sandboxRoundTrip);
+        row("warm jail: start() to job running", warmStart);
+        row("warm jail: start() to result (clean-up done)", warmRoundTrip);
         if (!dockerStart.isEmpty()) {
             row("docker run --rm: start to container running", dockerStart);
             row("docker run --rm: start to exit", dockerRoundTrip);
@@ -126,6 +139,9 @@ public final class SandboxBenchmark {
                     ratio(dockerStart, sandboxStart, 50), ratio(dockerStart, sandboxStart, 99),
                     ratio(dockerRoundTrip, sandboxRoundTrip, 50), ratio(dockerRoundTrip, sandboxRoundTrip, 99));
         }
+        System.out.printf(Locale.ROOT, "warm jail start p50 %s ms (cold / warm: %.1fx)%n", ms(percentile(warmStart, 50)),
+                ratio(sandboxStart, warmStart, 50));
+        warm.close();
         if (egressRuns > 0) {
             egress(work, job, egressRuns);
         }
@@ -227,6 +243,13 @@ public final class SandboxBenchmark {
     }
 
     /** Nanoseconds to the first output byte, and to the result. */
+    /** Waits (up to a second) until a jail waits, so a warm sample measures a warm start, as on a node between tasks. */
+    private static void awaitWaiting(BubblewrapSandbox sandbox) throws InterruptedException {
+        for (int i = 0; i < 100 && !sandbox.hasWaitingJail(); i++) {
+            Thread.sleep(10);
+        }
+    }
+
     static long[] sandboxSample(BubblewrapSandbox sandbox, SandboxJob job) throws InterruptedException {
         CompletableFuture<Long> firstByte = new CompletableFuture<>();
         long t0 = System.nanoTime();

@@ -100,9 +100,7 @@ public final class TaskBenchmark {
             for (int i = 0; i < 10; i++) {
                 sample(http, url, api);
             }
-            List<Long> start = new ArrayList<>();
-            List<Long> roundTrip = new ArrayList<>();
-            List<Long> claimed = new ArrayList<>();
+            List<Sample> samples = new ArrayList<>();
             List<Long> bare = new ArrayList<>();
             dev.roost.sandbox.bubblewrap.BubblewrapSandbox sandbox = new dev.roost.sandbox.bubblewrap.BubblewrapSandbox(
                     dev.roost.sandbox.bubblewrap.BubblewrapSettings.fromEnvironment(System.getenv(),
@@ -111,33 +109,38 @@ public final class TaskBenchmark {
             for (int i = 0; i < 5; i++) {
                 SandboxBenchmark.sandboxSample(sandbox, echo);
             }
-            List<Long> claimToStart = new ArrayList<>();
             List<Long> dockerStart = new ArrayList<>();
             List<Long> dockerRound = new ArrayList<>();
             int every = dockerProblem == null && dockerRuns > 0 ? Math.max(1, runs / dockerRuns) : Integer.MAX_VALUE;
             for (int i = 0; i < runs; i++) {
-                long[] s = sample(http, url, api);
-                start.add(s[0]);
-                roundTrip.add(s[1]);
+                samples.add(sample(http, url, api));
                 bare.add(SandboxBenchmark.sandboxSample(sandbox, echo)[0]);
-                claimed.add(s[2]);
-                claimToStart.add(s[0] - s[2]);
                 if (dockerProblem == null && i % every == 0 && dockerStart.size() < dockerRuns) {
                     long[] d = SandboxBenchmark.dockerSample();
                     dockerStart.add(d[0]);
                     dockerRound.add(d[1]);
                 }
             }
-            System.out.printf(Locale.ROOT, "%n%-44s %8s %8s %8s %8s %8s%n", "latency (ms)", "samples", "p50", "p90", "p99", "max");
+            sandbox.close();
+            List<Long> start = samples.stream().map(Sample::start).toList();
+            List<Long> roundTrip = samples.stream().map(Sample::roundTrip).toList();
+            long warm = samples.stream().filter(Sample::warm).count();
+            System.out.printf(Locale.ROOT, "%n%-48s %8s %8s %8s %8s %8s%n", "latency (ms)", "samples", "p50", "p90", "p99", "max");
             row("task: submit -> process start", start);
-            row("  of which submit -> claimed by the node", claimed);
-            row("  of which claimed -> process start", claimToStart);
+            row("  submit -> claimed (claim transaction begins)", samples.stream().map(Sample::claimed).toList());
+            row("  claimed -> claim answer at the node", samples.stream().map(Sample::toNode).toList());
+            row("  claim answer -> jail launched", samples.stream().map(Sample::toLaunch).toList());
+            row("    of which job prepared (dir, files, cgroup)", samples.stream().map(Sample::prepare).toList());
+            row("    of which launch (release or spawn)", samples.stream().map(Sample::launch).toList());
+            row("  jail launched -> process start", samples.stream().map(Sample::jail).toList());
+            row("  (submit request, POST -> 201 at the client)", samples.stream().map(Sample::submitRequest).toList());
             row("task: submit -> end seen by the client", roundTrip);
-            row("bare sandbox, same node: start() -> running", bare);
+            row("bare sandbox, same node: start() -> output", bare);
             if (!dockerStart.isEmpty()) {
                 row("docker run: start -> first output byte", dockerStart);
                 row("docker run: start -> exit", dockerRound);
             }
+            System.out.printf(Locale.ROOT, "%d of %d tasks started in a waiting (warm) jail%n", warm, samples.size());
             long p50 = SandboxBenchmark.percentile(start, 50);
             System.out.printf(Locale.ROOT, "%nRoost's part of the task start, p50: %.1f ms (task start / bare sandbox start: %.1fx)%n",
                     (p50 - SandboxBenchmark.percentile(bare, 50)) / 1e6, ratio(start, bare, 50));
@@ -162,23 +165,41 @@ public final class TaskBenchmark {
         }
     }
 
-    /** One task, one at a time: {submit -> process start, submit -> end seen, submit -> claimed}, in nanoseconds. */
-    private static long[] sample(HttpClient http, String url, BenchApi api) throws Exception {
+    /**
+     * One task, one at a time, in nanoseconds: submit → process start, submit → end seen, and the
+     * steps in between: the submit request, submit → claimed (the claim's transaction), claimed →
+     * claim answer at the node, answer → jail launched (of which preparing the job and the launch
+     * itself), launched → process running. The node's steps come from the result's {@code startup}.
+     */
+    private record Sample(long start, long roundTrip, long submitRequest, long claimed, long toNode, long toLaunch, long prepare,
+                          long launch, long jail, boolean warm) {
+    }
+
+    private static Sample sample(HttpClient http, String url, BenchApi api) throws Exception {
         Instant submitted = Instant.now();
         long t0 = System.nanoTime();
         BenchApi.Response r = api.post("/api/v1/workspaces/bench/tasks",
                 "{\"mode\":\"commands\",\"commands\":[[\"date\",\"+%s%N\"]]}");
+        long submitRequest = System.nanoTime() - t0;
         check(r, 201);
         String id = BenchApi.parse(r.body()).get("id").asString();
         StringBuilder out = new StringBuilder();
         follow(http, url, api, id, out);
         long t1 = System.nanoTime();
-        long startedEpochNanos = Long.parseLong(out.toString().strip());
-        long submittedEpochNanos = submitted.getEpochSecond() * 1_000_000_000L + submitted.getNano();
+        long started = Long.parseLong(out.toString().strip());
+        long submittedAt = nanos(submitted);
         JsonNode view = BenchApi.parse(api.get("/api/v1/workspaces/bench/tasks/" + id).body());
-        Instant claimedAt = Instant.parse(view.get("startedAt").asString());
-        long claimedEpochNanos = claimedAt.getEpochSecond() * 1_000_000_000L + claimedAt.getNano();
-        return new long[] {startedEpochNanos - submittedEpochNanos, t1 - t0, claimedEpochNanos - submittedEpochNanos};
+        long claimed = nanos(Instant.parse(view.get("startedAt").asString()));
+        JsonNode startup = BenchApi.parse(api.get("/api/v1/workspaces/bench/tasks/" + id + "/result").body()).path("startup");
+        long received = nanos(Instant.parse(startup.path("claimReceivedAt").asString()));
+        long launched = nanos(Instant.parse(startup.path("launchedAt").asString()));
+        return new Sample(started - submittedAt, t1 - t0, submitRequest, claimed - submittedAt, received - claimed,
+                launched - received, startup.path("prepareMicros").asLong() * 1000, startup.path("launchMicros").asLong() * 1000,
+                started - launched, startup.path("warm").asBoolean());
+    }
+
+    private static long nanos(Instant at) {
+        return at.getEpochSecond() * 1_000_000_000L + at.getNano();
     }
 
     /** Follows a task's output until its end event; collects standard output. */
@@ -268,7 +289,7 @@ public final class TaskBenchmark {
     }
 
     private static void row(String name, List<Long> samples) {
-        System.out.printf(Locale.ROOT, "%-44s %8d %8s %8s %8s %8s%n", name, samples.size(), ms(SandboxBenchmark.percentile(samples, 50)),
+        System.out.printf(Locale.ROOT, "%-48s %8d %8s %8s %8s %8s%n", name, samples.size(), ms(SandboxBenchmark.percentile(samples, 50)),
                 ms(SandboxBenchmark.percentile(samples, 90)), ms(SandboxBenchmark.percentile(samples, 99)),
                 ms(SandboxBenchmark.percentile(samples, 100)));
     }

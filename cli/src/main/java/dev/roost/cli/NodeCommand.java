@@ -172,9 +172,57 @@ final class NodeCommand {
         return schedule(node, "uncordon", "uncordoned");
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "drain", description = "No new work, and ask the node to hand back what it runs.")
-    int drain(@Parameters(paramLabel = "NAME|ID") String node) {
-        return schedule(node, "drain", "draining");
+    @Command(mixinStandardHelpOptions = true, name = "drain", description = {
+            "Give a node no new work. What it runs goes on: --timeout waits for it to finish and hands back what is"
+                    + " still running when the time is up; --requeue hands it back at once. A task handed back is queued"
+                    + " again for another node, and the attempt it lost does not count against its attempts.",
+            "Examples: roost node drain worker-eu1 --timeout 10m",
+            "          roost node drain worker-eu1 --requeue"})
+    int drain(@Parameters(paramLabel = "NAME|ID") String node,
+            @Option(names = "--requeue", description = "Hand back the tasks it runs now (their processes are stopped).")
+            boolean requeue,
+            @Option(names = "--timeout", paramLabel = "DURATION",
+                    description = "Wait up to this long (30s, 10m, 1h) for its tasks to end, then hand back the rest.")
+            String timeout) {
+        if (requeue && timeout != null) {
+            throw new CliException(ExitCodes.USAGE, "Use --requeue (hand back now) or --timeout (wait, then hand back), not both.");
+        }
+        java.time.Duration wait = timeout == null ? null : duration(timeout);
+        RoostClient client = connection.client();
+        String path = "/api/v1/nodes/" + RoostClient.segment(idOf(client, node)) + "/drain";
+        JsonNode answer = client.post(path, Map.of("requeue", requeue)).json();
+        if (wait != null) {
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (answer.path("running").asInt() > 0 && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CliException(ExitCodes.FAILED, "interrupted; node/" + node + " stays draining");
+                }
+                answer = client.post(path, Map.of("requeue", System.nanoTime() >= deadline)).json();
+            }
+        }
+        int running = answer.path("running").asInt();
+        int handedBack = answer.path("handedBack").asInt();
+        connection.printer().line("node/" + node + " draining: " + (handedBack > 0 ? handedBack + " task(s) handed back to the queue"
+                : running == 0 ? "it runs no tasks" : running + " task(s) still running (they finish, or: roost node drain "
+                + node + " --requeue)"));
+        return ExitCodes.OK;
+    }
+
+    /** 30s, 10m, 2h, or plain seconds. */
+    private static java.time.Duration duration(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,7})([smh]?)").matcher(text.strip());
+        if (!m.matches()) {
+            throw new CliException(ExitCodes.USAGE, "--timeout takes a duration such as 30s, 10m or 1h, not " + text);
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            default -> java.time.Duration.ofSeconds(n);
+        };
     }
 
     @Command(mixinStandardHelpOptions = true, name = "remove", description = "Remove a node and revoke its credentials.")

@@ -79,22 +79,37 @@ final class TaskCommand {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "prompt", description = {
-            "Hand a prompt to a model as a task. Needs the model gateway; until it is configured the server answers"
-                    + " INFERENCE_UNAVAILABLE. A prompt is never run as a command."})
+            "Hand a prompt to the workspace's default model (the model alias 'default') as a task, follow it and print the"
+                    + " model's answer. A prompt is never run as a command. Without a default model that answers, the server"
+                    + " refuses it with INFERENCE_UNAVAILABLE and says what to configure (see also 'roost status')."})
     int prompt(@Parameters(paramLabel = "TEXT", description = "The prompt.") String text,
+            @Option(names = {"-d", "--detach"}, description = "Print the task's id and return at once.") boolean detach,
+            @Option(names = "--timeout", paramLabel = "SECONDS", description = "Give the model at most this long (default 600).")
+            Integer timeoutSeconds,
             @Mixin WorkspaceOption workspaceOption) {
         String workspace = connection.workspace(workspaceOption.name());
+        Map<String, Object> request = new java.util.LinkedHashMap<>();
+        request.put("mode", "prompt");
+        request.put("prompt", text);
+        if (timeoutSeconds != null) {
+            request.put("timeoutSeconds", timeoutSeconds);
+        }
         JsonNode task;
         try {
-            task = connection.client().post(tasksPath(workspace), Map.of("mode", "prompt", "prompt", text)).json();
+            task = connection.client().post(tasksPath(workspace), request).json();
         } catch (dev.roost.cli.client.ProblemException e) {
             if ("INFERENCE_UNAVAILABLE".equals(e.code())) {
                 throw new CliException(ExitCodes.FAILED, "INFERENCE_UNAVAILABLE: " + e.problem().detail());
             }
             throw e;
         }
-        connection.printer().line(task.path("id").asString());
-        return ExitCodes.OK;
+        String id = task.path("id").asString();
+        if (detach) {
+            connection.printer().line(id);
+            return ExitCodes.OK;
+        }
+        connection.context().err().println("Task " + id + " submitted to the default model; waiting for its answer");
+        return waitFor(connection, workspace, id);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "get", description = "Show a task: state, attempts, node, timings.")
@@ -219,14 +234,81 @@ final class TaskCommand {
         do {
             JsonNode page = connection.client().get(taskPath(workspace, id) + "/output" + new Query().add("after", after)).json();
             for (JsonNode chunk : page.path("chunks")) {
-                (chunk.path("stream").asString("").equals("stderr") ? connection.context().err() : connection.context().out())
-                        .print(chunk.path("text").asString(""));
+                TaskFollower.writeChunk(chunk.path("stream").asString("").equals("stderr") ? connection.context().err()
+                        : connection.context().out(), chunk);
             }
             after = page.path("next").isString() && !page.path("chunks").isEmpty() ? page.path("next").asString() : null;
         } while (after != null);
         connection.context().out().flush();
         connection.context().err().flush();
         return ExitCodes.OK;
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "artifacts", description = {
+            "List the files a finished task left in out/, or download one byte for byte with --get.",
+            "Examples: roost task artifacts 5d1e…",
+            "          roost task artifacts 5d1e… --get reports/summary.csv -o summary.csv"})
+    int artifacts(@Parameters(paramLabel = "ID") String id,
+            @Option(names = "--get", paramLabel = "PATH", description = "Download this artifact (a path under out/).") String get,
+            @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+                    description = "With --get: write it to FILE instead of standard output (an existing file is replaced)."
+            ) Path file,
+            @Option(names = "--json", description = "List as JSON.") boolean json,
+            @Mixin WorkspaceOption workspaceOption) throws IOException {
+        String workspace = connection.workspace(workspaceOption.name());
+        if (get == null) {
+            if (file != null) {
+                throw new CliException(ExitCodes.USAGE, "-o names the file for --get; to list as JSON use --json");
+            }
+            JsonNode page = connection.client().get(taskPath(workspace, id) + "/artifacts").json();
+            if (json) {
+                connection.printer().print(dev.roost.cli.output.OutputFormat.JSON, page, () -> "");
+                return ExitCodes.OK;
+            }
+            Table table = Table.of("PATH", "SIZE", "SHA256");
+            for (JsonNode a : page.path("artifacts")) {
+                table.row(a.path("path").asString(), Long.toString(a.path("size").asLong()), a.path("sha256").asString());
+            }
+            connection.printer().list(dev.roost.cli.output.OutputFormat.TABLE, page.path("artifacts"), table,
+                    "Task " + id + " left no files in out/.");
+            return ExitCodes.OK;
+        }
+        StringBuilder path = new StringBuilder(taskPath(workspace, id)).append("/artifacts");
+        for (String segment : get.split("/", -1)) {
+            path.append('/').append(RoostClient.segment(segment));
+        }
+        dev.roost.cli.client.ApiResponse r = connection.client().get(path.toString());
+        byte[] content = r.body();
+        String digest = r.header("Repr-Digest").orElse("");
+        String expected = "sha-256=:" + java.util.Base64.getEncoder().encodeToString(sha256(content)) + ":";
+        if (!digest.equals(expected)) {
+            throw new CliException(ExitCodes.FAILED, "The download of " + get + " does not match the SHA-256 the server "
+                    + "sent; nothing was written. Try again.");
+        }
+        if (file == null || file.toString().equals("-")) {
+            connection.context().out().writeBytes(content);
+            connection.context().out().flush();
+        } else {
+            Path target = file.toAbsolutePath();
+            Path temp = Files.createTempFile(target.getParent(), ".roost-artifact-", ".part");
+            try {
+                Files.write(temp, content);
+                Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+            connection.context().err().println("Wrote " + get + " (" + content.length + " bytes) to " + file);
+        }
+        return ExitCodes.OK;
+    }
+
+    private static byte[] sha256(byte[] content) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(content);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "cancel", description = "Cancel a task: a queued one at once, a running one is killed in its sandbox.")

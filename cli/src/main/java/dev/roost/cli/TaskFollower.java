@@ -99,6 +99,15 @@ final class TaskFollower {
         }
     }
 
+    /** A chunk's exact bytes: its base64 when it is not UTF-8 text, else its text. */
+    static void writeChunk(PrintStream target, JsonNode chunk) {
+        if (chunk.path("base64").isString()) {
+            target.writeBytes(java.util.Base64.getDecoder().decode(chunk.path("base64").asString()));
+        } else {
+            target.print(chunk.path("text").asString(""));
+        }
+    }
+
     private void dispatch() {
         if (!data.isEmpty()) {
             JsonNode json = ApiJson.MAPPER.readTree(data.toString());
@@ -112,7 +121,7 @@ final class TaskFollower {
                     attempt = chunkAttempt;
                     seq = json.path("seq").asInt();
                     PrintStream target = json.path("stream").asString("").equals("stderr") ? err : out;
-                    target.print(json.path("text").asString(""));
+                    writeChunk(target, json);
                     target.flush();
                 }
                 case "end" -> ended = true;

@@ -139,6 +139,33 @@ class CliTaskTest {
     }
 
     @Test
+    void artifactsAreListedAndDownloadedByteForByteAndBinaryOutputIsKept() throws Exception {
+        // Every byte value into a file under out/reports/, and bytes that are not UTF-8 on stdout.
+        CliRunner.Result r = cli.run("run", "-w", "acme", "--", "sh", "-c",
+                "mkdir -p out/reports; i=0; while [ $i -lt 256 ]; do printf \"\\\\$(printf %o $i)\"; i=$((i+1)); done"
+                        + " > out/reports/all.bin; printf 'ok\\377\\376\\n'");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        String id = roost.admin().get("/api/v1/workspaces/acme/tasks?limit=1").json().get("items").get(0).get("id").asString();
+
+        CliRunner.Result listed = ok(cli.run("task", "artifacts", "-w", "acme", id));
+        assertThat(listed.out()).contains("PATH").contains("reports/all.bin").contains("256");
+        Path file = Files.createTempDirectory("roost-artifact").resolve("all.bin");
+        CliRunner.Result got = ok(cli.run("task", "artifacts", "-w", "acme", id, "--get", "reports/all.bin", "-o", file.toString()));
+        assertThat(got.err()).contains("256 bytes");
+        byte[] every = new byte[256];
+        for (int i = 0; i < every.length; i++) {
+            every[i] = (byte) i;
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(every);
+        CliRunner.Result missing = cli.run("task", "artifacts", "-w", "acme", id, "--get", "reports/none.bin");
+        assertThat(missing.exit()).isEqualTo(ExitCodes.NOT_FOUND);
+
+        JsonNode stdout = roost.admin().get("/api/v1/workspaces/acme/tasks/" + id + "/result").json().get("stdout");
+        assertThat(java.util.Base64.getDecoder().decode(stdout.get("base64").asString()))
+                .isEqualTo(new byte[] {'o', 'k', (byte) 0xff, (byte) 0xfe, '\n'});
+    }
+
+    @Test
     void outputFollowsLiveWhileTheTaskRuns() throws Exception {
         ApiClient admin = roost.admin();
         String id = admin.post("/api/v1/workspaces/acme/tasks", Map.of("mode", "commands", "commands",
@@ -253,7 +280,8 @@ class CliTaskTest {
     void aPromptIsRefusedClearly() {
         CliRunner.Result r = cli.run("task", "prompt", "-w", "acme", "summarise this repository");
         assertThat(r.exit()).isNotZero();
-        assertThat(r.err()).contains("INFERENCE_UNAVAILABLE").contains("not connected to the model gateway");
+        assertThat(r.err()).contains("INFERENCE_UNAVAILABLE").contains("No default model is set")
+                .contains("roost model alias set default");
     }
 
     @Test

@@ -10,7 +10,11 @@ public enum Endpoint {
     EMBEDDINGS("/v1/embeddings", ApiFormat.OPENAI, "/embeddings", false),
     MODELS("/v1/models", ApiFormat.OPENAI, "/models", false),
     MESSAGES("/v1/messages", ApiFormat.ANTHROPIC, "/v1/messages", true),
-    COUNT_TOKENS("/v1/messages/count_tokens", ApiFormat.ANTHROPIC, "/v1/messages/count_tokens", false);
+    COUNT_TOKENS("/v1/messages/count_tokens", ApiFormat.ANTHROPIC, "/v1/messages/count_tokens", false),
+    /** Gemini's methods take the model from the path: {@code /v1beta/models/MODEL:METHOD}. */
+    GEMINI_GENERATE("/v1beta/models/{model}:generateContent", ApiFormat.GEMINI, ":generateContent", true),
+    GEMINI_STREAM("/v1beta/models/{model}:streamGenerateContent", ApiFormat.GEMINI, ":streamGenerateContent", true),
+    GEMINI_COUNT_TOKENS("/v1beta/models/{model}:countTokens", ApiFormat.GEMINI, ":countTokens", false);
 
     private final String path;
     private final ApiFormat format;
@@ -35,6 +39,21 @@ public enum Endpoint {
     /** Appended to the provider's base URL. */
     public String upstreamPath() {
         return upstreamPath;
+    }
+
+    /** Appended to the provider's base URL for {@code model} (Gemini names the model in the path). */
+    public String upstreamPath(String model) {
+        return format == ApiFormat.GEMINI ? "/v1beta/models/" + model + upstreamPath : upstreamPath;
+    }
+
+    /** The Gemini endpoint for a method name ({@code generateContent}, …), or null when there is none. */
+    public static Endpoint geminiMethod(String method) {
+        return switch (method) {
+            case "generateContent" -> GEMINI_GENERATE;
+            case "streamGenerateContent" -> GEMINI_STREAM;
+            case "countTokens" -> GEMINI_COUNT_TOKENS;
+            default -> null;
+        };
     }
 
     /** Whether the endpoint generates text (long first-byte timeout) rather than answering at once. */

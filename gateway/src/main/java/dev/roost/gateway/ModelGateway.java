@@ -3,6 +3,7 @@ package dev.roost.gateway;
 import static java.util.Objects.requireNonNull;
 
 import dev.roost.core.error.ErrorCode;
+import dev.roost.gateway.translate.Translation;
 import dev.roost.store.Database;
 import dev.roost.store.secrets.SecretStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -185,6 +186,12 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 return value.strip();
             }
         }
+        if (request.endpoint().format() == ApiFormat.GEMINI) { // Google's SDKs may send the key as ?key=
+            String value = request.queryParameter("key");
+            if (value != null && !value.isBlank()) {
+                return value.strip();
+            }
+        }
         return null;
     }
 
@@ -225,12 +232,14 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new GatewayError(ErrorCode.MALFORMED_BODY, "The request body must be a JSON object: " + e.getMessage() + ".");
         }
-        if (fields.model() == null || fields.model().isBlank()) {
-            throw new GatewayError(ErrorCode.VALIDATION_FAILED, "The request needs a \"model\" (a string).");
+        String model = endpoint.format() == ApiFormat.GEMINI ? request.pathModel() : fields.model();
+        if (model == null || model.isBlank()) {
+            throw new GatewayError(ErrorCode.VALIDATION_FAILED, endpoint.format() == ApiFormat.GEMINI
+                    ? "Call /v1beta/models/MODEL:generateContent, :streamGenerateContent or :countTokens."
+                    : "The request needs a \"model\" (a string).");
         }
-        String model = fields.model();
         meter.model = model;
-        meter.streamed = fields.stream();
+        meter.streamed = endpoint == Endpoint.GEMINI_STREAM || fields.stream();
         if (!key.allows(model)) {
             throw new GatewayError(ErrorCode.MODEL_NOT_ALLOWED, "Virtual key " + key.prefix() + "… may not use model " + model
                     + "; it may use " + String.join(", ", key.models()) + ".");
@@ -266,7 +275,8 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             List<String> skipped = new ArrayList<>();
             for (ModelAlias.Target t : targets) {
                 GatewayDirectory.Upstream u = routing.byName().get(t.provider());
-                if (u != null && u.provider().kind().format() == endpoint.format()) {
+                if (u != null && (u.provider().kind().format() == endpoint.format()
+                        || Translation.supports(endpoint, u.provider().kind().format()))) {
                     plan.add(new Candidate(u, t.model()));
                 } else {
                     skipped.add(t.provider() + (u == null ? " (gone)" : " (speaks " + u.provider().kind().format().name()
@@ -276,7 +286,8 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             if (plan.isEmpty()) {
                 throw new GatewayError(ErrorCode.MODEL_NOT_ROUTABLE, "Model alias " + model + " has no target that speaks the "
                         + endpoint.format().name().toLowerCase(Locale.ROOT) + " format this endpoint uses (targets: "
-                        + String.join(", ", skipped) + "). Translation between formats is not available yet.");
+                        + String.join(", ", skipped) + "), and this endpoint's requests are not translated to other formats "
+                        + "(only chat: /v1/chat/completions, /v1/messages and Gemini's generateContent are).");
             }
             return plan;
         }
@@ -330,6 +341,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private GatewayResponse attempt(GatewayRequest request, RequestFields fields, List<Candidate> plan, Meter meter) {
         Endpoint endpoint = request.endpoint();
         Failure last = null;
+        GatewayError refused = null; // a target whose format cannot take the request is skipped for the next one
         List<String> reasons = new ArrayList<>();
         for (int i = 0; i < plan.size(); i++) {
             Candidate candidate = plan.get(i);
@@ -338,6 +350,8 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                     id -> new CircuitBreaker(settings.breakerFailures(), settings.breakerOpenFor().toNanos()));
             meter.provider = provider.name();
             meter.upstreamModel = candidate.model();
+            Translation translation = Translation.between(endpoint, provider.kind(), request.query());
+            boolean skipped = false;
             for (int retry = 0; retry <= settings.retriesPerTarget(); retry++) {
                 if (!breaker.allows(System.nanoTime())) {
                     last = new Failure(provider.name(), "circuit open after repeated failures", false, 0, null, null);
@@ -346,13 +360,23 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 if (retry > 0) {
                     pause(25L << (retry - 1));
                 }
+                Object outcome;
+                try {
+                    outcome = send(request, fields, candidate, translation, meter);
+                } catch (GatewayError e) {
+                    if (e.code() != ErrorCode.TRANSLATION_UNSUPPORTED) {
+                        throw e;
+                    }
+                    refused = refused == null ? e : refused;
+                    skipped = true;
+                    break;
+                }
                 meter.attempts++;
-                Object outcome = send(request, fields, candidate, meter);
                 if (outcome instanceof HttpResponse<?> response) {
                     breaker.succeeded();
                     @SuppressWarnings("unchecked")
                     HttpResponse<InputStream> answer = (HttpResponse<InputStream>) response;
-                    return relay(request, answer, meter);
+                    return translation == null ? relay(request, answer, meter) : relayTranslated(answer, translation, meter);
                 }
                 Failure failure = (Failure) outcome;
                 breaker.failed(System.nanoTime());
@@ -362,6 +386,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                     break; // a rate-limited or misconfigured upstream is not asked again at once: the next target is
                 }
             }
+            if (skipped) {
+                continue; // refused before anything was sent
+            }
             reasons.add(last.provider() + ": " + last.reason());
             if (i < plan.size() - 1) {
                 metrics.fallback(provider.name());
@@ -370,6 +397,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             }
         }
         // Every target failed before anything reached the client.
+        if (last == null) {
+            throw refused;
+        }
         if (last.status() > 0) {
             meter.status = last.status();
             meter.errorCode = last.status() == 429 ? "UPSTREAM_RATE_LIMITED" : "UPSTREAM_ERROR";
@@ -393,15 +423,23 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     }
 
     /** Sends one attempt; the response (headers received, body unread) when it can be relayed, else a {@link Failure}. */
-    private Object send(GatewayRequest request, RequestFields fields, Candidate candidate, Meter meter) {
+    private Object send(GatewayRequest request, RequestFields fields, Candidate candidate, Translation translation, Meter meter) {
         Endpoint endpoint = request.endpoint();
         Provider provider = candidate.upstream().provider();
         if (provider.keySecret() != null && candidate.upstream().key() == null) {
             return new Failure(provider.name(), candidate.upstream().keyProblem(), false, 0, null, null);
         }
-        byte[] body = fields.upstreamBody(request.body(), candidate.model(), endpoint == Endpoint.CHAT_COMPLETIONS);
-        String url = provider.baseUrl() + endpoint.upstreamPath() + (request.query() == null || request.query().isEmpty()
-                ? "" : "?" + request.query());
+        byte[] body;
+        String url;
+        if (translation == null) {
+            body = fields.upstreamBody(request.body(), candidate.model(), endpoint == Endpoint.CHAT_COMPLETIONS);
+            String query = endpoint.format() == ApiFormat.GEMINI ? request.queryWithout("key") : request.query();
+            url = provider.baseUrl() + endpoint.upstreamPath(candidate.model()) + (query == null || query.isEmpty()
+                    ? "" : "?" + query);
+        } else {
+            body = translation.request(request.body(), candidate.model(), meter.streamed);
+            url = provider.baseUrl() + translation.upstreamPath(candidate.model(), meter.streamed);
+        }
         HttpRequest.Builder builder;
         try {
             builder = HttpRequest.newBuilder(URI.create(url));
@@ -417,9 +455,15 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         if (provider.kind().format() == ApiFormat.ANTHROPIC) {
             String version = request.header("anthropic-version");
             builder.header("anthropic-version", version == null ? "2023-06-01" : version);
-            copyHeader(request, builder, "anthropic-beta");
+            if (translation == null) {
+                copyHeader(request, builder, "anthropic-beta");
+            }
             if (key != null) {
                 builder.header("x-api-key", key);
+            }
+        } else if (provider.kind().format() == ApiFormat.GEMINI) {
+            if (key != null) {
+                builder.header("x-goog-api-key", key);
             }
         } else {
             copyHeader(request, builder, "openai-beta");
@@ -441,8 +485,16 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             int status = response.statusCode();
             if (status == 429 || status >= 500) {
                 byte[] errorBody = readBounded(response.body());
+                HttpHeaders headers = response.headers();
+                if (translation != null) { // relayed in the client's error shape if no other target answers
+                    errorBody = translation.error(status, errorBody);
+                    Map<String, List<String>> map = new LinkedHashMap<>(headers.map());
+                    map.keySet().removeIf(h -> h.equalsIgnoreCase("content-type"));
+                    map.put("content-type", List.of("application/json"));
+                    headers = HttpHeaders.of(map, (a, b) -> true);
+                }
                 meter.attemptStarted = System.nanoTime();
-                return new Failure(provider.name(), "answered " + status, false, status, response.headers(), errorBody);
+                return new Failure(provider.name(), "answered " + status, false, status, headers, errorBody);
             }
             return response;
         } catch (java.util.concurrent.TimeoutException e) {
@@ -511,6 +563,93 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         return new GatewayResponse(response.statusCode(), headers, type, out -> copy(response.body(), out, stream, meter));
     }
 
+    /**
+     * Relays an answer from a provider of another format, rewritten for the client: a stream
+     * event by event as it arrives, a whole answer (or an error) at once. Usage is read from
+     * the provider's own bytes, as on the fast path.
+     */
+    private GatewayResponse relayTranslated(HttpResponse<InputStream> response, Translation translation, Meter meter) {
+        String type = response.headers().firstValue("content-type").orElse("application/json");
+        boolean stream = type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+        int status = response.statusCode();
+        meter.streamed = stream;
+        meter.status = status;
+        Map<String, String> headers = relayedHeaders(response.headers());
+        headers.put("x-roost-provider", meter.provider);
+        headers.put("x-roost-translated", "true");
+        meter.afterUpstream = System.nanoTime() - meter.headersReceived;
+        headers.put(ADDED_TIME_HEADER, millis(meter.addedNanos()));
+        if (!stream) {
+            return new GatewayResponse(status, headers, "application/json", out -> {
+                byte[] body;
+                try (InputStream in = response.body()) {
+                    body = in.readNBytes(MAX_METERED_BODY);
+                } catch (IOException e) {
+                    meter.errorCode = "UPSTREAM_DROPPED";
+                    meter.finish();
+                    throw new IOException("the provider dropped the connection", e);
+                }
+                try {
+                    if (status < 400) {
+                        TokenCounts counted = UsageParser.fromJson(body, 0, body.length);
+                        meter.tokens = counted == null ? TokenCounts.NONE : counted;
+                    }
+                    out.write(status < 400 ? translation.response(body) : translation.error(status, body));
+                    out.flush();
+                } catch (IOException e) {
+                    meter.status = 499;
+                    meter.errorCode = "CLIENT_DISCONNECTED";
+                    throw e;
+                } finally {
+                    meter.finish();
+                }
+            });
+        }
+        Translation.Stream rewrite = translation.stream();
+        return new GatewayResponse(status, headers, translation.streamContentType(), out -> {
+            SseUsageScanner scanner = new SseUsageScanner();
+            byte[] buffer = new byte[8 * 1024];
+            boolean complete = false;
+            try (InputStream in = response.body()) {
+                while (true) {
+                    int n;
+                    try {
+                        n = in.read(buffer);
+                    } catch (IOException e) {
+                        meter.errorCode = "UPSTREAM_DROPPED";
+                        log.info("Gateway: {} dropped the connection mid-answer ({})", meter.provider,
+                                e.getClass().getSimpleName());
+                        break;
+                    }
+                    if (n < 0) {
+                        complete = true;
+                        break;
+                    }
+                    scanner.accept(buffer, 0, n);
+                    byte[] translated = rewrite.accept(buffer, 0, n);
+                    if (translated.length > 0) {
+                        write(out, translated, meter);
+                    }
+                }
+                write(out, rewrite.finish(complete), meter);
+            } finally {
+                meter.tokens = scanner.tokens();
+                meter.finish();
+            }
+        });
+    }
+
+    private static void write(OutputStream out, byte[] bytes, Meter meter) throws IOException {
+        try {
+            out.write(bytes);
+            out.flush();
+        } catch (IOException e) {
+            meter.status = 499;
+            meter.errorCode = "CLIENT_DISCONNECTED";
+            throw e; // closing the upstream body cancels the upstream request
+        }
+    }
+
     private void copy(InputStream in, OutputStream out, boolean stream, Meter meter) throws IOException {
         SseUsageScanner scanner = stream ? new SseUsageScanner() : null;
         ByteArrayOutputStream whole = stream ? null : new ByteArrayOutputStream(8192);
@@ -565,7 +704,14 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private GatewayResponse error(Endpoint endpoint, GatewayError e, long arrived, Runnable whenWritten) {
         int status = e.code().httpStatus();
         ObjectNode body = JSON.createObjectNode();
-        if (endpoint.format() == ApiFormat.ANTHROPIC) {
+        if (endpoint.format() == ApiFormat.GEMINI) {
+            ObjectNode error = body.putObject("error");
+            error.put("code", status);
+            error.put("message", e.getMessage());
+            error.put("status", geminiStatus(status));
+            error.putArray("details").addObject().put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
+                    .put("reason", e.code().name()).put("domain", "roost");
+        } else if (endpoint.format() == ApiFormat.ANTHROPIC) {
             body.put("type", "error");
             ObjectNode error = body.putObject("error");
             error.put("type", anthropicType(status));
@@ -594,6 +740,20 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             case 429 -> "rate_limit_error";
             case 504 -> "timeout_error";
             default -> "api_error";
+        };
+    }
+
+    private static String geminiStatus(int status) {
+        return switch (status) {
+            case 400, 413 -> "INVALID_ARGUMENT";
+            case 401 -> "UNAUTHENTICATED";
+            case 402 -> "FAILED_PRECONDITION";
+            case 403 -> "PERMISSION_DENIED";
+            case 404 -> "NOT_FOUND";
+            case 429 -> "RESOURCE_EXHAUSTED";
+            case 503 -> "UNAVAILABLE";
+            case 504 -> "DEADLINE_EXCEEDED";
+            default -> "INTERNAL";
         };
     }
 

@@ -8,7 +8,8 @@ package dev.roost.gateway;
  */
 public final class SseUsageScanner {
     private static final int MAX_LINE = 4 * 1024 * 1024;
-    private static final byte[] USAGE = "\"usage\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** Matches {@code "usage"} and Gemini's {@code "usageMetadata"}. */
+    private static final byte[] USAGE = "\"usage".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private byte[] line = new byte[8192];
     private int length;

@@ -27,8 +27,20 @@ public final class UsageParser {
     }
 
     static TokenCounts fromNode(JsonNode node) {
+        if (node != null && node.isArray()) { // Gemini's stream without alt=sse: one array of answers
+            TokenCounts most = null;
+            for (JsonNode element : node) {
+                most = max(most, fromNode(element));
+            }
+            return most;
+        }
         if (node == null || !node.isObject()) {
             return null;
+        }
+        JsonNode metadata = node.get("usageMetadata");
+        if (metadata != null && metadata.isObject()) { // Gemini: thoughts are billed as output
+            return new TokenCounts(metadata.path("promptTokenCount").asLong(0), metadata.path("candidatesTokenCount").asLong(0)
+                    + metadata.path("thoughtsTokenCount").asLong(0), metadata.path("cachedContentTokenCount").asLong(0));
         }
         JsonNode usage = node.get("usage");
         if (usage == null || !usage.isObject()) {

@@ -22,6 +22,11 @@ class UsageParserTest {
                 + "\"cache_creation_input_tokens\":20}}")).as("Anthropic counts cache reads and writes apart")
                 .isEqualTo(new TokenCounts(125, 7, 100));
         assertThat(parse("{\"usage\":{\"prompt_tokens\":6,\"total_tokens\":6}}")).isEqualTo(new TokenCounts(6, 0, 0));
+        assertThat(parse("{\"candidates\":[],\"usageMetadata\":{\"promptTokenCount\":11,\"candidatesTokenCount\":4,"
+                + "\"thoughtsTokenCount\":2,\"cachedContentTokenCount\":3}}")).as("Gemini: thoughts are output")
+                .isEqualTo(new TokenCounts(11, 6, 3));
+        assertThat(parse("[{\"usageMetadata\":{\"promptTokenCount\":11}},{\"usageMetadata\":{\"promptTokenCount\":11,"
+                + "\"candidatesTokenCount\":9}}]")).as("Gemini's JSON-array stream").isEqualTo(new TokenCounts(11, 9, 0));
         assertThat(parse("{\"id\":\"x\"}")).isNull();
         assertThat(parse("not json")).isNull();
     }
@@ -51,6 +56,20 @@ class UsageParserTest {
             scanner.accept(new byte[] {b}, 0, 1);
         }
         assertThat(scanner.tokens()).isEqualTo(new TokenCounts(11, 4, 0));
+    }
+
+    @Test
+    void aGeminiStreamIsMeteredFromItsLastUsageMetadata() {
+        String stream = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]}}],\"usageMetadata\":"
+                + "{\"promptTokenCount\":9,\"totalTokenCount\":9}}\r\n\r\n"
+                + "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"!\"}]},\"finishReason\":\"STOP\"}],"
+                + "\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":2,\"totalTokenCount\":11}}\r\n\r\n";
+        SseUsageScanner scanner = new SseUsageScanner();
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        for (byte b : bytes) {
+            scanner.accept(new byte[] {b}, 0, 1);
+        }
+        assertThat(scanner.tokens()).isEqualTo(new TokenCounts(9, 2, 0));
     }
 
     @Test

@@ -17,6 +17,12 @@ public interface RunningJob {
      */
     void cancel();
 
+    /**
+     * Completes once the jail's process was launched, with how long the steps before took; fails
+     * like {@link #result()} when the job could not start.
+     */
+    CompletableFuture<StartTimings> started();
+
     /** Completes once the job has ended and everything it held (processes, cgroups) is gone. */
     CompletableFuture<SandboxResult> result();
 

@@ -9,7 +9,7 @@ package dev.roost.sandbox;
  * or cgroups not usable), {@link #start} throws {@link SandboxUnavailable} and {@link #probe}
  * says why. Implementations are thread-safe; jobs may run concurrently.
  */
-public interface Sandbox {
+public interface Sandbox extends AutoCloseable {
 
     /** A short name for capabilities and logs: {@code bubblewrap}. */
     String name();
@@ -29,6 +29,14 @@ public interface Sandbox {
      * @throws IllegalArgumentException when the job cannot be run as given (e.g. an attachment name leaves the working directory)
      */
     RunningJob start(SandboxJob job, OutputListener listener);
+
+    /**
+     * Releases what the sandbox keeps ready for jobs to come (such as jails set up in advance).
+     * Jobs that run go on; later jobs still start, only without what was kept ready.
+     */
+    @Override
+    default void close() {
+    }
 
     /** Runs a job to its end. */
     default SandboxResult run(SandboxJob job, OutputListener listener) throws InterruptedException {

@@ -189,6 +189,7 @@ public final class NodeAgent {
             }
             sendCapabilities = false;
             long version = answer.path("configVersion").asLong();
+            boolean firstConfig = firstBeat;
             if (firstBeat) {
                 firstBeat = false;
                 startTasks(answer.path("config"));
@@ -198,6 +199,9 @@ public final class NodeAgent {
                 appliedVersion = version;
                 if (worker != null) {
                     worker.configure(answer.path("config"));
+                }
+                if (proxy != null && !firstConfig) {
+                    repointGateway(answer.path("config"));
                 }
                 log.println("Applied node config version " + version + ": " + answer.path("config"));
             }
@@ -217,7 +221,8 @@ public final class NodeAgent {
         Map<String, Object> caps = new LinkedHashMap<>(facts.capabilities(labels));
         if (tasks.enabled()) {
             if (availability == null) {
-                availability = new BubblewrapSandbox(tasks.sandbox()).probe();
+                // A probe only: no jails kept waiting for it.
+                availability = new BubblewrapSandbox(tasks.sandbox().withWarmJails(0)).probe();
                 if (availability.usable()) {
                     log.println("Sandbox: " + availability.summary());
                 } else {
@@ -258,6 +263,7 @@ public final class NodeAgent {
         }
         BubblewrapSandbox sandbox = proxy == null ? new BubblewrapSandbox(tasks.sandbox())
                 : new BubblewrapSandbox(tasks.sandbox(), proxy);
+        sandbox.probe(); // sets up the waiting jails now, so even the first task starts warm
         worker = new TaskWorker(link, sandbox, TaskWorker.Settings.of(config), log);
         worker.start();
         log.println("Running tasks: up to " + TaskWorker.Settings.of(config).concurrency() + " at once"
@@ -272,6 +278,25 @@ public final class NodeAgent {
         JailWorker started = new JailWorker(link, new dev.roost.runtime.sandbox.SandboxRuntime(jailSettings), log);
         started.start();
         jails = started;
+    }
+
+    /** A new config's gatewayUrl (or, without one, the environment's) for the running egress proxy: no restart needed. */
+    private void repointGateway(JsonNode config) {
+        java.util.Optional<EgressSettings.HostPort> gateway = tasks.egress().gateway();
+        String url = config.path("gatewayUrl").asString(null);
+        if (url != null && !url.isBlank()) {
+            try {
+                gateway = java.util.Optional.of(EgressSettings.HostPort.parse(url));
+            } catch (IllegalArgumentException e) {
+                log.println("The node config's gatewayUrl cannot be used by the egress proxy: " + e.getMessage()
+                        + "; it keeps the gateway it has");
+                return;
+            }
+        }
+        if (!gateway.equals(proxy.settings().gateway())) {
+            proxy.useGateway(gateway);
+            log.println("Egress proxy: the model gateway is now " + gateway.map(Object::toString).orElse("none"));
+        }
     }
 
     private static boolean sleep(Duration duration) {

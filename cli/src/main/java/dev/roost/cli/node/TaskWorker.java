@@ -14,10 +14,12 @@ import dev.roost.sandbox.SandboxJob;
 import dev.roost.sandbox.SandboxLimits;
 import dev.roost.sandbox.SandboxResult;
 import dev.roost.sandbox.SandboxUnavailable;
+import dev.roost.sandbox.StartTimings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -115,10 +117,11 @@ public final class TaskWorker implements AutoCloseable {
             try {
                 JsonNode answer = link.post("/api/v1/nodes/self/claim", Map.of("capacity", free,
                         "waitSeconds", CLAIM_WAIT.toSeconds()), CLAIM_WAIT.plusSeconds(15));
+                Instant received = Instant.now();
                 backoffMillis = 500;
                 leaseHeartbeatMillis = Math.max(200, answer.path("leaseHeartbeatMillis").asLong(2000));
                 for (JsonNode job : answer.path("jobs")) {
-                    launch(job);
+                    launch(job, received);
                 }
             } catch (CliException e) {
                 if (closed.get() || e.exitCode() == ExitCodes.FAILED) {
@@ -149,9 +152,9 @@ public final class TaskWorker implements AutoCloseable {
         return Math.min(5000, millis * 2);
     }
 
-    private void launch(JsonNode job) {
+    private void launch(JsonNode job, Instant received) {
         String id = job.path("id").asString();
-        Running task = new Running(id, job.path("leaseToken").asString(), job.path("attempt").asInt(1));
+        Running task = new Running(id, job.path("leaseToken").asString(), job.path("attempt").asInt(1), received);
         running.put(id, task);
         Thread.ofVirtual().name("roost-task-" + id).start(() -> {
             try {
@@ -177,7 +180,6 @@ public final class TaskWorker implements AutoCloseable {
             fail(task, "TASK_INVALID", "The task cannot be run as given: " + e.getMessage(), false);
             return;
         }
-        log.println("Running task " + task.id + " (attempt " + task.attempt + ") in the sandbox");
         RunningJob started;
         try {
             started = sandbox.start(sandboxJob, task.output);
@@ -192,6 +194,10 @@ public final class TaskWorker implements AutoCloseable {
         if (task.cancelRequested || task.lost) {
             started.cancel();
         }
+        // Logged once the process runs, so the log line is not on the way to it.
+        started.started().thenAccept(t -> log.println("Running task " + task.id + " (attempt " + task.attempt + ") in the sandbox, "
+                + (t.warm() ? "in a waiting jail, " : "") + "started " + millis(Duration.between(task.receivedAt, t.launchedAt()))
+                + " ms after its claim"));
         Thread uploader = Thread.ofVirtual().start(() -> uploadWhileRunning(task));
         SandboxResult result;
         try {
@@ -254,6 +260,10 @@ public final class TaskWorker implements AutoCloseable {
         if (result.egress().enabled()) {
             outcome.put("egress", egress(result.egress()));
         }
+        StartTimings timings = started.started().getNow(null);
+        if (timings != null) {
+            outcome.put("startup", startup(task.receivedAt, timings));
+        }
         boolean reported = retrying(deadline, () -> link.post("/api/v1/nodes/self/jobs/" + task.id + "/complete",
                 Map.of("leaseToken", task.token, "outcome", outcome), Duration.ofSeconds(30)));
         if (reported) {
@@ -290,6 +300,21 @@ public final class TaskWorker implements AutoCloseable {
                 16L << 20);
         return new SandboxJob("task-" + job.path("id").asString().substring(0, 8), command, files,
                 Map.of("ROOST_TASK_ID", job.path("id").asString()), limits, false, egress);
+    }
+
+    /** Where the time between the claim answer and the task's process went, on this node's clock. */
+    private static Map<String, Object> startup(Instant received, StartTimings t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("claimReceivedAt", received.toString());
+        m.put("launchedAt", t.launchedAt().toString());
+        m.put("prepareMicros", t.prepare().toNanos() / 1000);
+        m.put("launchMicros", t.launch().toNanos() / 1000);
+        m.put("warm", t.warm());
+        return m;
+    }
+
+    private static String millis(Duration d) {
+        return String.format(java.util.Locale.ROOT, "%.1f", d.toNanos() / 1e6);
     }
 
     private static Map<String, Object> egress(EgressSummary e) {
@@ -456,7 +481,7 @@ public final class TaskWorker implements AutoCloseable {
         }
     }
 
-    /** Stops claiming and kills what runs; their leases expire and other nodes take them over. */
+    /** Stops claiming and kills what runs (their leases expire and other nodes take them over), and the waiting jails. */
     @Override
     public void close() {
         if (closed.getAndSet(true)) {
@@ -472,6 +497,7 @@ public final class TaskWorker implements AutoCloseable {
             task.lost = true;
             cancel(task);
         }
+        sandbox.close(); // the jails waiting for tasks
     }
 
     /** One task this node holds. Fields written by one thread and read by others are volatile. */
@@ -479,6 +505,7 @@ public final class TaskWorker implements AutoCloseable {
         final String id;
         final String token;
         final int attempt;
+        final Instant receivedAt;
         final OutputBuffer output = new OutputBuffer();
         final List<Map<String, Object>> pending = new ArrayList<>();
         final Object uploadLock = new Object();
@@ -487,17 +514,19 @@ public final class TaskWorker implements AutoCloseable {
         volatile boolean cancelRequested;
         volatile boolean finished;
 
-        Running(String id, String token, int attempt) {
+        Running(String id, String token, int attempt, Instant receivedAt) {
             this.id = id;
             this.token = token;
             this.attempt = attempt;
+            this.receivedAt = receivedAt;
         }
     }
 
     /**
      * A task's output as it comes from the sandbox: runs of one stream in order, cut into
-     * numbered text chunks when drained. A UTF-8 character split across two reads is held back
-     * until its end arrives, so each chunk is whole text.
+     * numbered chunks when drained. A UTF-8 character split across two reads is held back until
+     * its end arrives, so each chunk of text is whole text; a chunk that is not UTF-8 goes as its
+     * bytes (base64), so nothing is mangled.
      */
     static final class OutputBuffer implements OutputListener {
         private final List<Object[]> runs = new ArrayList<>();
@@ -529,8 +558,10 @@ public final class TaskWorker implements AutoCloseable {
                             end = Math.min(usable, at + CHUNK_BYTES);
                         }
                     }
-                    String text = new String(bytes, at, end - at, StandardCharsets.UTF_8);
-                    chunks.add(Map.of("seq", nextSeq++, "stream", stream, "text", text));
+                    byte[] slice = java.util.Arrays.copyOfRange(bytes, at, end);
+                    // Text goes as text; bytes that are not UTF-8 go as they are, in base64.
+                    chunks.add(utf8(slice) ? Map.of("seq", nextSeq++, "stream", stream, "text", new String(slice, StandardCharsets.UTF_8))
+                            : Map.of("seq", nextSeq++, "stream", stream, "base64", java.util.Base64.getEncoder().encodeToString(slice)));
                     at = end;
                 }
                 if (usable < bytes.length) {
@@ -541,6 +572,16 @@ public final class TaskWorker implements AutoCloseable {
             }
             runs.clear();
             runs.addAll(keep);
+        }
+
+        private static boolean utf8(byte[] bytes) {
+            try {
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes));
+                return true;
+            } catch (java.nio.charset.CharacterCodingException e) {
+                return false;
+            }
         }
 
         /** How many leading bytes end on a character boundary (drops at most three bytes of a started character). */

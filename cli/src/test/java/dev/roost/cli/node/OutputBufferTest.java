@@ -26,6 +26,19 @@ class OutputBufferTest {
     }
 
     @Test
+    void bytesThatAreNotTextGoAsTheyAreInBase64() {
+        TaskWorker.OutputBuffer buffer = new TaskWorker.OutputBuffer();
+        byte[] binary = {(byte) 0xff, 0, (byte) 0xfe, 'x'};
+        buffer.onOutput(OutputListener.Stream.STDOUT, "text\n".getBytes(StandardCharsets.UTF_8));
+        buffer.onOutput(OutputListener.Stream.STDERR, binary);
+        List<Map<String, Object>> chunks = new ArrayList<>();
+        buffer.drainInto(chunks, true);
+        assertThat(chunks.get(0)).containsEntry("text", "text\n").doesNotContainKey("base64");
+        assertThat(chunks.get(1)).doesNotContainKey("text").containsEntry("stream", "stderr");
+        assertThat(java.util.Base64.getDecoder().decode((String) chunks.get(1).get("base64"))).isEqualTo(binary);
+    }
+
+    @Test
     void streamsKeepTheirOrderAndLongOutputIsCutIntoChunks() {
         TaskWorker.OutputBuffer buffer = new TaskWorker.OutputBuffer();
         buffer.onOutput(OutputListener.Stream.STDOUT, "a".getBytes(StandardCharsets.UTF_8));

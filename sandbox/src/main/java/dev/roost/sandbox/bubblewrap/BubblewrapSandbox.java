@@ -88,9 +88,16 @@ public final class BubblewrapSandbox implements Sandbox {
     private final BubblewrapSettings settings;
     private final Optional<EgressProxy> egress;
     private final boolean nodeIsRoot;
+    /** What a waiting jail may use until a job takes it and sets its own limits. */
+    private static final SandboxLimits WAITING_LIMITS = SandboxLimits.DEFAULT.withMemoryBytes(64L << 20).withPids(16);
+
     private volatile SandboxAvailability availability;
     private volatile Prepared prepared;
     private boolean sweptLeftovers; // guarded by this (probe is synchronized)
+    /** Jails waiting for a job; the count being made and whether the sandbox is closed are guarded by {@code warm}. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<WarmJail> warm = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private int warming;
+    private volatile boolean closed;
 
     /** What the probe found and start() reuses. */
     private record Prepared(Path bwrap, Optional<Path> setpriv, Cgroups cgroups, boolean disableUserns, Path etc,
@@ -193,6 +200,9 @@ public final class BubblewrapSandbox implements Sandbox {
         }
         SandboxAvailability found = new SandboxAvailability(name(), version, cgroups.version(), cgroups.controllers(), problems, notes);
         availability = found;
+        if (prepared != null) {
+            refill();
+        }
         return found;
     }
 
@@ -272,6 +282,17 @@ public final class BubblewrapSandbox implements Sandbox {
     }
 
     private JobRun launch(Prepared p, SandboxJob job, OutputListener listener) {
+        long requestedAt = System.nanoTime();
+        if (!job.hasEgress()) {
+            WarmJail jail = takeWarm(p);
+            if (jail != null) {
+                refill();
+                JobRun run = startWarm(jail, job, listener, requestedAt);
+                if (run != null) {
+                    return run;
+                }
+            }
+        }
         String id = job.name() + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         OptionalInt uid = nodeIsRoot ? OptionalInt.of(settings.jobUid()) : OptionalInt.empty();
         OptionalInt gid = nodeIsRoot ? OptionalInt.of(settings.jobGid()) : OptionalInt.empty();
@@ -302,8 +323,8 @@ public final class BubblewrapSandbox implements Sandbox {
                 throw new SandboxUnavailable("cannot make the job's cgroup: " + e, e);
             }
             List<String> command = command(p, job, dir, cgroup, session);
-            JobRun run = new JobRun(job, command, dir, cgroup, Optional.ofNullable(session), listener, () -> availability = null);
-            run.start();
+            JobRun run = new JobRun(job, dir, cgroup, Optional.ofNullable(session), listener, () -> availability = null, requestedAt);
+            run.startCold(command);
             return run;
         } catch (IOException e) {
             cleanUp(dir, cgroup, session);
@@ -312,6 +333,147 @@ public final class BubblewrapSandbox implements Sandbox {
             cleanUp(dir, cgroup, session);
             throw e;
         }
+    }
+
+    // ---- warm jails
+
+    /** A waiting jail of the current setup, or null; jails of an earlier setup or that died are discarded. */
+    private WarmJail takeWarm(Prepared p) {
+        WarmJail jail;
+        while ((jail = warm.poll()) != null) {
+            if (jail.origin() == p && jail.waiting()) {
+                return jail;
+            }
+            jail.discard();
+        }
+        return null;
+    }
+
+    /**
+     * Puts the job into a waiting jail and releases it; null when the jail turned out unusable
+     * (it is discarded, nothing of the job ran, and the caller starts the job cold).
+     */
+    private JobRun startWarm(WarmJail jail, SandboxJob job, OutputListener listener, long requestedAt) {
+        JobDirectory dir = jail.directory();
+        JobRun run = new JobRun(job, dir, jail.cgroup(), Optional.empty(), listener, () -> availability = null, requestedAt);
+        try {
+            dir.writeAttachments(job.attachments());
+            if (job.command() instanceof SandboxJob.Script script) {
+                dir.writeRun("job.sh", script.body());
+            }
+            dir.writeRun("launch", launchScript(job));
+            jail.cgroup().apply(job.limits());
+        } catch (IllegalArgumentException e) {
+            jail.discard();
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("the waiting jail {} could not take job {}: {}; starting the job cold", jail.id(), job.name(), e.toString());
+            jail.discard();
+            return null;
+        }
+        if (jail.release(run, System.nanoTime())) {
+            return run;
+        }
+        LOG.warn("the waiting jail {} was gone when job {} took it; starting the job cold", jail.id(), job.name());
+        jail.discard();
+        return null;
+    }
+
+    /**
+     * What a released jail runs: standard input back to empty (the release byte came through it),
+     * the job's environment over the base, then the job itself in place of the shell. Every value
+     * and argument is one single-quoted word, which the shell never expands.
+     */
+    static String launchScript(SandboxJob job) {
+        StringBuilder b = new StringBuilder("exec </dev/null\n");
+        job.environment().forEach((name, value) -> b.append("export ").append(name).append('=').append(quote(value)).append('\n'));
+        b.append("exec");
+        List<String> argv = switch (job.command()) {
+            case SandboxJob.Argv a -> a.args();
+            case SandboxJob.Script script -> List.of("/bin/sh", SCRIPT);
+        };
+        argv.forEach(arg -> b.append(' ').append(quote(arg)));
+        return b.append('\n').toString();
+    }
+
+    private static String quote(String word) {
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    /** Starts waiting jails until {@link BubblewrapSettings#warmJails()} wait or are being made (in the background). */
+    private void refill() {
+        Prepared p = prepared;
+        int missing;
+        synchronized (warm) {
+            if (p == null || closed) {
+                return;
+            }
+            missing = settings.warmJails() - warm.size() - warming;
+            if (missing <= 0) {
+                return;
+            }
+            warming += missing;
+        }
+        int count = missing;
+        Thread.ofVirtual().name("roost-sandbox-warming").start(() -> {
+            for (int i = 0; i < count; i++) {
+                try {
+                    WarmJail jail = makeWarm(p);
+                    warm.add(jail);
+                    if (closed) {
+                        discardWarm();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("cannot set up a waiting jail: {}; jobs start cold meanwhile", e.toString());
+                } finally {
+                    synchronized (warm) {
+                        warming--;
+                    }
+                }
+            }
+        });
+    }
+
+    private WarmJail makeWarm(Prepared p) throws IOException {
+        String id = "warm-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        OptionalInt uid = nodeIsRoot ? OptionalInt.of(settings.jobUid()) : OptionalInt.empty();
+        OptionalInt gid = nodeIsRoot ? OptionalInt.of(settings.jobGid()) : OptionalInt.empty();
+        JobDirectory dir = JobDirectory.create(settings.workRoot(), id, uid, gid);
+        JobCgroup cgroup = null;
+        try {
+            dir.makeRun();
+            cgroup = p.cgroups().create(id, WAITING_LIMITS);
+            return WarmJail.start(id, p, dir, cgroup, warmCommand(p, dir, cgroup));
+        } catch (IOException | RuntimeException e) {
+            cleanUp(dir, cgroup, null);
+            throw e;
+        }
+    }
+
+    /** Whether a jail waits for a job now, so the next job starts warm. */
+    public boolean hasWaitingJail() {
+        return waitingJails() > 0;
+    }
+
+    /** How many jails wait for a job now. */
+    int waitingJails() {
+        return (int) warm.stream().filter(WarmJail::waiting).count();
+    }
+
+    private void discardWarm() {
+        WarmJail jail;
+        while ((jail = warm.poll()) != null) {
+            jail.discard();
+        }
+    }
+
+    /** Discards the waiting jails and makes no more; jobs still start (cold). Running jobs are not touched. */
+    @Override
+    public void close() {
+        synchronized (warm) {
+            closed = true;
+        }
+        discardWarm();
     }
 
     private static void cleanUp(JobDirectory dir, JobCgroup cgroup, EgressSession session) {
@@ -326,6 +488,57 @@ public final class BubblewrapSandbox implements Sandbox {
 
     /** The full command line: join the cgroups, drop to the job user, bubblewrap, the job. */
     private List<String> command(Prepared p, SandboxJob job, JobDirectory dir, JobCgroup cgroup, EgressSession session) {
+        List<String> c = jail(p, dir, cgroup);
+        if (job.command() instanceof SandboxJob.Script) {
+            c.addAll(List.of("--ro-bind", dir.script().toString(), SCRIPT));
+        }
+        JailBridge bridge = session == null ? null : p.bridge().orElseThrow();
+        if (bridge != null) {
+            // The job's own socket to the proxy; no other job's is in its mount namespace.
+            c.addAll(List.of("--ro-bind", session.socket().toString(), JailBridge.SOCKET));
+            c.addAll(bridge.binds());
+        }
+        // Everything else, the root included, is read-only: a write outside /work and /tmp fails.
+        c.addAll(List.of("--remount-ro", "/", "--chdir", WORK, "--clearenv"));
+        Map<String, String> env = new LinkedHashMap<>(BASE_ENVIRONMENT);
+        env.putAll(job.environment());
+        if (bridge != null) {
+            for (String name : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) {
+                env.put(name, JailBridge.PROXY_URL);
+            }
+            // Everything goes through the proxy, which refuses loopback: there is nothing else to reach.
+            env.put("NO_PROXY", "");
+            env.put("no_proxy", "");
+            if (egress.orElseThrow().settings().gateway().isPresent()) {
+                env.put("ROOST_GATEWAY_URL", "http://" + EgressProxy.GATEWAY_HOST);
+            }
+        }
+        env.forEach((k, v) -> c.addAll(List.of("--setenv", k, v)));
+        c.add("--");
+        List<String> argv = switch (job.command()) {
+            case SandboxJob.Argv a -> a.args();
+            case SandboxJob.Script script -> List.of("/bin/sh", SCRIPT);
+        };
+        c.addAll(bridge == null ? argv : bridge.wrap(argv));
+        return c;
+    }
+
+    /**
+     * A waiting jail's command line: the same jail with its {@code run/} at {@code /run/roost},
+     * the base environment, and bubblewrap waiting for a byte on standard input before it runs
+     * the launch script the job will write.
+     */
+    private List<String> warmCommand(Prepared p, JobDirectory dir, JobCgroup cgroup) {
+        List<String> c = jail(p, dir, cgroup);
+        c.addAll(List.of("--ro-bind", dir.run().toString(), "/run/roost"));
+        c.addAll(List.of("--remount-ro", "/", "--chdir", WORK, "--clearenv"));
+        BASE_ENVIRONMENT.forEach((k, v) -> c.addAll(List.of("--setenv", k, v)));
+        c.addAll(List.of("--block-fd", "0", "--", "/bin/sh", WarmJail.LAUNCH));
+        return c;
+    }
+
+    /** Join the cgroups, drop to the job user, bubblewrap with its namespaces, the system and the working directory. */
+    private List<String> jail(Prepared p, JobDirectory dir, JobCgroup cgroup) {
         List<String> c = new ArrayList<>(List.of("/bin/sh", "-c", JOIN_CGROUPS_AND_EXEC, "roost-sandbox"));
         List<Path> procs = cgroup.procsFiles();
         c.add(Integer.toString(procs.size()));
@@ -362,37 +575,6 @@ public final class BubblewrapSandbox implements Sandbox {
         }
         c.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
         c.addAll(List.of("--bind", dir.work().toString(), WORK));
-        if (job.command() instanceof SandboxJob.Script) {
-            c.addAll(List.of("--ro-bind", dir.script().toString(), SCRIPT));
-        }
-        JailBridge bridge = session == null ? null : p.bridge().orElseThrow();
-        if (bridge != null) {
-            // The job's own socket to the proxy; no other job's is in its mount namespace.
-            c.addAll(List.of("--ro-bind", session.socket().toString(), JailBridge.SOCKET));
-            c.addAll(bridge.binds());
-        }
-        // Everything else, the root included, is read-only: a write outside /work and /tmp fails.
-        c.addAll(List.of("--remount-ro", "/", "--chdir", WORK, "--clearenv"));
-        Map<String, String> env = new LinkedHashMap<>(BASE_ENVIRONMENT);
-        env.putAll(job.environment());
-        if (bridge != null) {
-            for (String name : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) {
-                env.put(name, JailBridge.PROXY_URL);
-            }
-            // Everything goes through the proxy, which refuses loopback: there is nothing else to reach.
-            env.put("NO_PROXY", "");
-            env.put("no_proxy", "");
-            if (egress.orElseThrow().settings().gateway().isPresent()) {
-                env.put("ROOST_GATEWAY_URL", "http://" + EgressProxy.GATEWAY_HOST);
-            }
-        }
-        env.forEach((k, v) -> c.addAll(List.of("--setenv", k, v)));
-        c.add("--");
-        List<String> argv = switch (job.command()) {
-            case SandboxJob.Argv a -> a.args();
-            case SandboxJob.Script script -> List.of("/bin/sh", SCRIPT);
-        };
-        c.addAll(bridge == null ? argv : bridge.wrap(argv));
         return c;
     }
 

@@ -227,18 +227,7 @@ sealed interface Cgroups permits Cgroups.V1, Cgroups.V2, Cgroups.None {
                     Files.createDirectory(dir);
                     dirs.put(e.getKey(), dir);
                 }
-                Path memory = dirs.get("memory");
-                write(memory.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
-                if (Files.exists(memory.resolve("memory.memsw.limit_in_bytes"))) {
-                    // Memory plus swap: without it a job could swap past its limit.
-                    write(memory.resolve("memory.memsw.limit_in_bytes"), Long.toString(limits.memoryBytes()));
-                }
-                write(dirs.get("pids").resolve("pids.max"), Integer.toString(limits.pids()));
-                Path cpu = dirs.get("cpu");
-                if (cpu != null) {
-                    write(cpu.resolve("cpu.cfs_period_us"), "100000");
-                    write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(limits.cpuMillicores() * 100L));
-                }
+                job.apply(limits);
                 return job;
             } catch (IOException | RuntimeException e) {
                 job.remove();
@@ -344,14 +333,7 @@ sealed interface Cgroups permits Cgroups.V1, Cgroups.V2, Cgroups.None {
             Files.createDirectory(dir);
             JobCgroup.V2 job = new JobCgroup.V2(dir);
             try {
-                write(dir.resolve("memory.max"), Long.toString(limits.memoryBytes()));
-                if (Files.exists(dir.resolve("memory.swap.max"))) {
-                    write(dir.resolve("memory.swap.max"), "0");
-                }
-                write(dir.resolve("pids.max"), Integer.toString(limits.pids()));
-                if (controllers.contains("cpu")) {
-                    write(dir.resolve("cpu.max"), (limits.cpuMillicores() * 100L) + " 100000");
-                }
+                job.apply(limits);
                 return job;
             } catch (IOException | RuntimeException e) {
                 job.remove();

@@ -1,5 +1,6 @@
 package dev.roost.sandbox.bubblewrap;
 
+import dev.roost.sandbox.SandboxLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +21,12 @@ import org.slf4j.LoggerFactory;
 sealed interface JobCgroup permits JobCgroup.V1, JobCgroup.V2 {
     Logger LOG = LoggerFactory.getLogger(JobCgroup.class);
 
+    /**
+     * Sets the job's memory, PID and CPU limits; again on a cgroup a waiting jail already joined
+     * (memory below what its processes use is refused by the kernel).
+     */
+    void apply(SandboxLimits limits) throws IOException;
+
     /** The files a process writes its pid into to join. */
     List<Path> procsFiles();
 
@@ -33,6 +40,31 @@ sealed interface JobCgroup permits JobCgroup.V1, JobCgroup.V2 {
     void remove();
 
     record V1(Map<String, Path> dirs) implements JobCgroup {
+        @Override
+        public void apply(SandboxLimits limits) throws IOException {
+            Path memory = dirs.get("memory");
+            String bytes = Long.toString(limits.memoryBytes());
+            // Memory plus swap too: without it a job could swap past its limit. The kernel keeps
+            // memory+swap >= memory, so a raise sets memory+swap first and a cut sets it last.
+            Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
+            boolean swapLimited = Files.exists(memsw);
+            long current = Cgroups.read(memory.resolve("memory.limit_in_bytes")).map(Long::parseLong).orElse(Long.MAX_VALUE);
+            boolean raise = limits.memoryBytes() > current;
+            if (swapLimited && raise) {
+                Cgroups.write(memsw, bytes);
+            }
+            Cgroups.write(memory.resolve("memory.limit_in_bytes"), bytes);
+            if (swapLimited && !raise) {
+                Cgroups.write(memsw, bytes);
+            }
+            Cgroups.write(dirs.get("pids").resolve("pids.max"), Integer.toString(limits.pids()));
+            Path cpu = dirs.get("cpu");
+            if (cpu != null) {
+                Cgroups.write(cpu.resolve("cpu.cfs_period_us"), "100000");
+                Cgroups.write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(limits.cpuMillicores() * 100L));
+            }
+        }
+
         @Override
         public List<Path> procsFiles() {
             return dirs.values().stream().map(d -> d.resolve("cgroup.procs")).toList();
@@ -61,6 +93,18 @@ sealed interface JobCgroup permits JobCgroup.V1, JobCgroup.V2 {
     }
 
     record V2(Path dir) implements JobCgroup {
+        @Override
+        public void apply(SandboxLimits limits) throws IOException {
+            Cgroups.write(dir.resolve("memory.max"), Long.toString(limits.memoryBytes()));
+            if (Files.exists(dir.resolve("memory.swap.max"))) {
+                Cgroups.write(dir.resolve("memory.swap.max"), "0");
+            }
+            Cgroups.write(dir.resolve("pids.max"), Integer.toString(limits.pids()));
+            if (Files.exists(dir.resolve("cpu.max"))) {
+                Cgroups.write(dir.resolve("cpu.max"), (limits.cpuMillicores() * 100L) + " 100000");
+            }
+        }
+
         @Override
         public List<Path> procsFiles() {
             return List.of(dir.resolve("cgroup.procs"));

@@ -1,16 +1,18 @@
 package dev.roost.sandbox.bubblewrap;
 
+import dev.roost.sandbox.EgressSummary;
 import dev.roost.sandbox.OutputListener;
 import dev.roost.sandbox.RunningJob;
 import dev.roost.sandbox.SandboxJob;
 import dev.roost.sandbox.SandboxResult;
 import dev.roost.sandbox.SandboxUnavailable;
-import dev.roost.sandbox.EgressSummary;
+import dev.roost.sandbox.StartTimings;
 import dev.roost.sandbox.egress.EgressSession;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -20,9 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One job under bubblewrap, from start to clean-up. A platform thread of its own starts the
- * jail and supervises it (see {@link BubblewrapSandbox} on why a platform thread); two virtual
- * threads drain its output. {@link #cancel()} may come from any thread.
+ * One job under bubblewrap, from start to clean-up. A platform thread starts the jail and
+ * supervises it (see {@link BubblewrapSandbox} on why a platform thread): a thread of its own
+ * for a cold start, or the thread that set up the {@link WarmJail} the job was handed to. Two
+ * virtual threads drain its output. {@link #cancel()} may come from any thread.
  */
 final class JobRun implements RunningJob {
     private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
@@ -30,32 +33,70 @@ final class JobRun implements RunningJob {
     private static final File DEV_NULL = new File("/dev/null");
 
     private final SandboxJob job;
-    private final List<String> command;
     private final JobDirectory dir;
     private final JobCgroup cgroup;
     private final Optional<EgressSession> egress;
     private final OutputListener listener;
     private final Runnable onUnavailable;
+    private final long requestedAt;
     private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
+    private final CompletableFuture<StartTimings> started = new CompletableFuture<>();
     private final Object lock = new Object();
     // Guarded by lock.
     private Process process;
     private boolean cancelled;
     private boolean ended;
 
-    JobRun(SandboxJob job, List<String> command, JobDirectory dir, JobCgroup cgroup, Optional<EgressSession> egress,
-           OutputListener listener, Runnable onUnavailable) {
+    /** {@code requestedAt}: {@link System#nanoTime()} when the sandbox was asked to start the job. */
+    JobRun(SandboxJob job, JobDirectory dir, JobCgroup cgroup, Optional<EgressSession> egress, OutputListener listener,
+           Runnable onUnavailable, long requestedAt) {
         this.job = job;
-        this.command = command;
         this.dir = dir;
         this.cgroup = cgroup;
         this.egress = egress;
         this.listener = listener;
         this.onUnavailable = onUnavailable;
+        this.requestedAt = requestedAt;
     }
 
-    void start() {
-        Thread.ofPlatform().daemon().name("roost-sandbox-" + job.name()).start(this::supervise);
+    /** Starts {@code command} (which joins the cgroup, drops to the job user and runs bubblewrap) on a thread of its own. */
+    void startCold(List<String> command) {
+        long prepared = System.nanoTime();
+        Thread.ofPlatform().daemon().name("roost-sandbox-" + job.name()).start(() -> {
+            Process p;
+            try {
+                p = spawn(command);
+            } catch (IOException e) {
+                finishFailed(new SandboxUnavailable("cannot start the sandbox: " + e.getMessage(), e));
+                return;
+            }
+            long launched = System.nanoTime();
+            started.complete(new StartTimings(Instant.now(), Duration.ofNanos(prepared - requestedAt),
+                    Duration.ofNanos(launched - prepared), false));
+            supervise(p, launched);
+        });
+    }
+
+    /**
+     * The job's jail was waiting and has just been released (by the caller of start, after
+     * {@code prepared}; {@code launched} when the release was written). Runs on the waiting jail's thread.
+     */
+    void superviseReleased(Process p, long prepared, long launched, Instant launchedAt) {
+        started.complete(new StartTimings(launchedAt, Duration.ofNanos(prepared - requestedAt),
+                Duration.ofNanos(launched - prepared), true));
+        supervise(p, launched);
+    }
+
+    /** Starts a jail's process: no input, none of the node's environment (the job's is set by bwrap --clearenv/--setenv). */
+    static Process spawn(List<String> command) throws IOException {
+        return spawn(command, ProcessBuilder.Redirect.from(DEV_NULL));
+    }
+
+    static Process spawn(List<String> command, ProcessBuilder.Redirect input) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(input);
+        builder.environment().clear();
+        builder.environment().put("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
+        return builder.start();
     }
 
     @Override
@@ -94,19 +135,12 @@ final class JobRun implements RunningJob {
         return result;
     }
 
-    private void supervise() {
-        Process p;
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectInput(DEV_NULL);
-            // Not even the jail tools see the node's environment; the job's is set by bwrap --clearenv/--setenv.
-            builder.environment().clear();
-            builder.environment().put("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
-            p = builder.start();
-        } catch (IOException e) {
-            finishFailed(new SandboxUnavailable("cannot start the sandbox: " + e.getMessage(), e));
-            return;
-        }
-        long started = System.nanoTime();
+    @Override
+    public CompletableFuture<StartTimings> started() {
+        return started;
+    }
+
+    private void supervise(Process p, long startedAt) {
         boolean cancelledEarly;
         synchronized (lock) {
             process = p;
@@ -122,7 +156,7 @@ final class JobRun implements RunningJob {
             if (cancelledEarly) {
                 killTree(p);
             }
-            if (!p.waitFor(job.limits().timeout().toNanos(), TimeUnit.NANOSECONDS)) {
+            if (!p.waitFor(job.limits().timeout().toNanos() - (System.nanoTime() - startedAt), TimeUnit.NANOSECONDS)) {
                 timedOut = true;
                 killTree(p);
                 p.waitFor();
@@ -165,7 +199,7 @@ final class JobRun implements RunningJob {
             }
             OptionalInt signal = exit > 128 && exit <= 128 + 64 ? OptionalInt.of(exit - 128) : OptionalInt.empty();
             result.complete(new SandboxResult(exit, signal, oom, timedOut && !wasCancelled, wasCancelled,
-                    Duration.ofNanos(endedAt - started), out.captured(), stderr, artifacts.files(), artifacts.truncated(), kept,
+                    Duration.ofNanos(endedAt - startedAt), out.captured(), stderr, artifacts.files(), artifacts.truncated(), kept,
                     egressSummary));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -192,6 +226,7 @@ final class JobRun implements RunningJob {
         } catch (RuntimeException cleanup) {
             e.addSuppressed(cleanup);
         }
+        started.completeExceptionally(e);
         result.completeExceptionally(e);
     }
 }

@@ -41,7 +41,8 @@ public final class EgressProxy implements AutoCloseable {
     /** A Unix socket path holds at most 107 bytes and a NUL. */
     private static final int MAX_SOCKET_PATH = 107;
 
-    private final EgressSettings settings;
+    /** Replaced whole when the gateway moves; each connection decides with the settings of its moment. */
+    private volatile EgressSettings settings;
     private final EgressNetwork network;
     private final Set<ProxyConnection> watched = ConcurrentHashMap.newKeySet();
     private final Set<EgressSession> sessions = ConcurrentHashMap.newKeySet();
@@ -72,6 +73,19 @@ public final class EgressProxy implements AutoCloseable {
 
     public EgressSettings settings() {
         return settings;
+    }
+
+    /**
+     * Points {@value #GATEWAY_HOST} at another model gateway (or at none), without a restart:
+     * connections from then on go there; those already open stay where they are. Jobs started
+     * while there is no gateway do not get {@code ROOST_GATEWAY_URL}.
+     */
+    public void useGateway(java.util.Optional<EgressSettings.HostPort> gateway) {
+        requireNonNull(gateway, "gateway is null");
+        synchronized (lock) {
+            settings = settings.withGateway(gateway);
+        }
+        LOG.info("egress proxy: the model gateway is now {}", gateway.map(Object::toString).orElse("none"));
     }
 
     EgressNetwork network() {

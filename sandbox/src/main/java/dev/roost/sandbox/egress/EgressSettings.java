@@ -139,7 +139,12 @@ public record EgressSettings(Optional<HostPort> gateway, Path socketDirectory, B
     }
 
     public EgressSettings withGateway(HostPort address) {
-        return new EgressSettings(Optional.of(address), socketDirectory, bridge, connectTimeout, resolveTimeout, headerTimeout,
+        return withGateway(Optional.of(address));
+    }
+
+    /** The same settings with this gateway, or none. */
+    public EgressSettings withGateway(Optional<HostPort> address) {
+        return new EgressSettings(address, socketDirectory, bridge, connectTimeout, resolveTimeout, headerTimeout,
                 idleTimeout, maxHeaderBytes, maxConnectionsPerJob);
     }
 

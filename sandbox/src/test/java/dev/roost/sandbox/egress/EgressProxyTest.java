@@ -187,6 +187,22 @@ class EgressProxyTest {
         assertThat(network.connects).isEmpty();
     }
 
+    @Test
+    void the_gateway_can_move_without_a_restart_and_new_connections_follow_it() throws Exception {
+        try (EgressProxy moving = new EgressProxy(EgressSettings.defaults(), network);
+             EgressSession s = moving.open("job-3", List.of("allowed.test"), OptionalInt.empty(), OptionalInt.empty())) {
+            assertThat(exchange(s, get(EgressProxy.GATEWAY_HOST))).startsWith("HTTP/1.1 403").contains("no model gateway");
+
+            moving.useGateway(java.util.Optional.of(new EgressSettings.HostPort("127.0.0.1", upstreams.http().getPort())));
+            assertThat(exchange(s, get(EgressProxy.GATEWAY_HOST))).as("the session opened before the move").startsWith("HTTP/1.1 200");
+
+            moving.useGateway(java.util.Optional.empty());
+            assertThat(exchange(s, get(EgressProxy.GATEWAY_HOST))).startsWith("HTTP/1.1 403");
+            assertThat(moving.settings().gateway()).isEmpty();
+        }
+        assertThat(upstreams.seen).hasSize(1);
+    }
+
     // ---- denied ------------------------------------------------------------------------------
 
     @Test

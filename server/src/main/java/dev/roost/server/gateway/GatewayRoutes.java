@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * The model gateway's data plane on the Roost server: OpenAI- and Anthropic-compatible
- * endpoints under {@code /v1}, authenticated by a virtual key. The work is done by
+ * endpoints under {@code /v1} and Gemini's under {@code /v1beta/models/MODEL:METHOD},
+ * authenticated by a virtual key. The work is done by
  * {@link ModelGateway}; this class only adapts the HTTP exchange to it and writes its answer
  * straight to the response stream, so a streamed answer is relayed chunk by chunk.
  */
@@ -31,6 +32,9 @@ public final class GatewayRoutes {
     public List<ApiRoute> routes() {
         List<ApiRoute> routes = new ArrayList<>();
         for (Endpoint endpoint : Endpoint.values()) {
+            if (endpoint.format() == dev.roost.gateway.ApiFormat.GEMINI) {
+                continue; // one route below serves every Gemini method
+            }
             String summary = switch (endpoint) {
                 case CHAT_COMPLETIONS -> "OpenAI chat completions through the model gateway (streaming included)";
                 case RESPONSES -> "OpenAI Responses API through the model gateway (streaming included)";
@@ -38,19 +42,36 @@ public final class GatewayRoutes {
                 case MODELS -> "The models a virtual key may use (OpenAI list format; Anthropic's with anthropic-version)";
                 case MESSAGES -> "Anthropic messages through the model gateway (streaming included)";
                 case COUNT_TOKENS -> "Anthropic token counting through the model gateway";
+                case GEMINI_GENERATE, GEMINI_STREAM, GEMINI_COUNT_TOKENS -> throw new IllegalStateException();
             };
             routes.add(endpoint == Endpoint.MODELS
-                    ? ApiRoute.get(endpoint.path(), Access.GATEWAY_KEY, summary, call -> handle(call, endpoint))
-                    : ApiRoute.post(endpoint.path(), Access.GATEWAY_KEY, summary, call -> handle(call, endpoint)));
+                    ? ApiRoute.get(endpoint.path(), Access.GATEWAY_KEY, summary, call -> handle(call, endpoint, null))
+                    : ApiRoute.post(endpoint.path(), Access.GATEWAY_KEY, summary, call -> handle(call, endpoint, null)));
+        }
+        // Google's SDKs call v1beta or v1 (the Java SDK's default); both go to the provider's v1beta.
+        for (String version : List.of("v1beta", "v1")) {
+            routes.add(ApiRoute.post("/" + version + "/models/{model}", Access.GATEWAY_KEY, "Gemini generateContent, "
+                    + "streamGenerateContent (?alt=sse) and countTokens through the model gateway: /" + version
+                    + "/models/MODEL:METHOD", this::gemini));
         }
         return routes;
     }
 
-    private Object handle(Call call, Endpoint endpoint) {
+    /** {@code MODEL:METHOD} from the path; an unknown method is refused by the gateway after the key is checked. */
+    private Object gemini(Call call) {
+        String target = call.context().pathParam("model");
+        int colon = target.lastIndexOf(':');
+        Endpoint endpoint = colon < 0 ? null : Endpoint.geminiMethod(target.substring(colon + 1));
+        String model = endpoint == null ? null : target.substring(0, colon);
+        return handle(call, endpoint == null ? Endpoint.GEMINI_GENERATE : endpoint, model);
+    }
+
+    private Object handle(Call call, Endpoint endpoint, String pathModel) {
         long arrived = System.nanoTime();
         Context ctx = call.context();
         byte[] body = endpoint == Endpoint.MODELS ? new byte[0] : call.bodyBytes();
-        GatewayResponse response = gateway.handle(new GatewayRequest(endpoint, ctx.queryString(), ctx::header, body, arrived));
+        GatewayResponse response = gateway.handle(new GatewayRequest(endpoint, ctx.queryString(), ctx::header, body, arrived,
+                pathModel));
         return new Reply(response.status(), null, response.contentType(), null, response.headers(), c -> {
             try {
                 response.body().writeTo(c.res().getOutputStream());

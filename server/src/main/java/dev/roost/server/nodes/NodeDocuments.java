@@ -82,6 +82,17 @@ public final class NodeDocuments {
         }
     }
 
+    /** {@code requeue}: hand back what the node runs now, instead of letting it finish. */
+    public record DrainRequest(Boolean requeue) {
+    }
+
+    /**
+     * The drained node (its fields, as {@code GET /api/v1/nodes/{id}} shows them), how many tasks
+     * it still runs, and how many this call handed back to the queue.
+     */
+    public record DrainAnswer(@com.fasterxml.jackson.annotation.JsonUnwrapped NodeView node, int running, int handedBack) {
+    }
+
     static Capabilities capabilities(Node n) {
         return decode(n.capabilitiesJson(), Capabilities.class);
     }

@@ -74,8 +74,9 @@ public final class NodeRoutes {
                 ApiRoute.post("/api/v1/nodes/{id}/uncordon", Access.SERVER_ADMIN, "Uncordon a node: it takes work again",
                         call -> schedule(call, NodeScheduling.SCHEDULABLE)).returns(NodeView.class),
                 ApiRoute.post("/api/v1/nodes/{id}/drain", Access.SERVER_ADMIN,
-                        "Drain a node: no new work, and it hands back what it runs",
-                        call -> schedule(call, NodeScheduling.DRAINING)).returns(NodeView.class),
+                                "Drain a node: no new work; what it runs goes on, or with requeue is handed back to the "
+                                        + "queue at once (the attempt does not count)", this::drain)
+                        .accepts(NodeDocuments.DrainRequest.class).returns(NodeDocuments.DrainAnswer.class),
                 ApiRoute.delete("/api/v1/nodes/{id}", Access.SERVER_ADMIN, "Remove a node and revoke its credentials",
                         this::remove));
     }
@@ -216,6 +217,21 @@ public final class NodeRoutes {
             }, "node", node.id().toString(), Map.of("name", node.name(), "from", node.scheduling().name()));
         }
         return NodeView.of(call.session().nodes().find(node.id()).orElseThrow());
+    }
+
+    private Object drain(Call call) {
+        NodeDocuments.DrainRequest request = call.bodyOr(NodeDocuments.DrainRequest.class, new NodeDocuments.DrainRequest(null));
+        Node node = node(call);
+        schedule(call, NodeScheduling.DRAINING);
+        int handedBack = 0;
+        if (Boolean.TRUE.equals(request.requeue())) {
+            handedBack = call.session().jobs().handBack(node.id().toString(), call.now()).size();
+            if (handedBack > 0) {
+                call.audit("node.hand-back", "node", node.id().toString(), Map.of("name", node.name(), "tasks", handedBack));
+            }
+        }
+        return new NodeDocuments.DrainAnswer(NodeView.of(call.session().nodes().find(node.id()).orElseThrow()),
+                call.session().jobs().countLeasedBy(node.id().toString()), handedBack);
     }
 
     private Object remove(Call call) {

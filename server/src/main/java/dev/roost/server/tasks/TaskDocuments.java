@@ -38,18 +38,34 @@ public final class TaskDocuments {
         }
     }
 
-    /** One stream of a finished task: its text up to the cap, how many bytes it wrote, and whether the text is cut. */
-    public record StreamView(String text, long bytes, boolean truncated) {
+    /**
+     * One stream of a finished task: its text up to the cap, how many bytes it wrote, and whether
+     * the text is cut. Output that is not UTF-8 shows in {@code text} with U+FFFD for what is not
+     * text, and byte for byte in {@code base64} (absent for text).
+     */
+    public record StreamView(String text, long bytes, boolean truncated, String base64) {
     }
 
     public record ArtifactView(String path, long size, String sha256) {
+    }
+
+    /** A finished task's artifacts (of the attempt that counted), in path order. */
+    public record ArtifactPage(UUID id, List<ArtifactView> artifacts) {
     }
 
     /** A finished task's outcome. */
     public record TaskResultView(UUID id, String state, Integer exitCode, Integer signal, boolean oomKilled, boolean timedOut,
             boolean cancelled, Long durationMs, StreamView stdout, StreamView stderr, List<ArtifactView> artifacts,
             boolean artifactsTruncated, EgressView egress, Integer attempt, UUID nodeId, String nodeName, String failureReason,
-            Instant finishedAt) {
+            Instant finishedAt, StartupView startup) {
+    }
+
+    /**
+     * Where a task's start went, as the node measured it on its own clock: when the claim answer
+     * reached it, when the jail's process was launched (or a waiting jail released), how long the
+     * working directory, attachments and cgroup took, and the launch itself.
+     */
+    public record StartupView(Instant claimReceivedAt, Instant launchedAt, Long prepareMicros, Long launchMicros, Boolean warm) {
     }
 
     /** What the task did through the node's egress proxy. */
@@ -61,7 +77,8 @@ public final class TaskDocuments {
             long bytesSent, long bytesReceived, Long durationMs) {
     }
 
-    public record OutputChunkView(int attempt, int seq, String stream, String text, Instant receivedAt) {
+    /** One chunk of output; {@code base64} holds its exact bytes when they are not UTF-8 text (then {@code text} shows U+FFFD). */
+    public record OutputChunkView(int attempt, int seq, String stream, String text, Instant receivedAt, String base64) {
     }
 
     public record OutputPage(UUID id, String state, List<OutputChunkView> chunks, String next) {
@@ -101,7 +118,8 @@ public final class TaskDocuments {
     public record LeaseBeatAnswer(List<LeaseStatus> leases, long leaseHeartbeatMillis) {
     }
 
-    public record ChunkBody(Integer seq, String stream, String text) {
+    /** A chunk of output: UTF-8 text in {@code text}, or, for bytes that are not, {@code base64}; one of the two. */
+    public record ChunkBody(Integer seq, String stream, String text, String base64) {
     }
 
     public record OutputUpload(UUID leaseToken, List<ChunkBody> chunks) {
@@ -115,7 +133,7 @@ public final class TaskDocuments {
 
     /** How the sandboxed process ended, as the node saw it. */
     public record Outcome(Integer exitCode, Integer signal, Boolean oomKilled, Boolean timedOut, Boolean cancelled, Long durationMs,
-            Long stdoutBytes, Long stderrBytes, Boolean artifactsTruncated, EgressView egress) {
+            Long stdoutBytes, Long stderrBytes, Boolean artifactsTruncated, EgressView egress, StartupView startup) {
     }
 
     public record CompleteBody(UUID leaseToken, Outcome outcome) {

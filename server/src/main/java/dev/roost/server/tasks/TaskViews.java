@@ -64,7 +64,7 @@ final class TaskViews {
         int attempt = stored.map(TaskRepository.StoredResult::attempt).orElse(Math.max(1, job.attempts()));
         TaskRepository.StreamText out = session.tasks().streamText(job.id(), attempt, "stdout", streamBytes);
         TaskRepository.StreamText err = session.tasks().streamText(job.id(), attempt, "stderr", streamBytes);
-        Outcome o = outcome.orElse(new Outcome(null, null, false, false, false, null, null, null, false, null));
+        Outcome o = outcome.orElse(new Outcome(null, null, false, false, false, null, null, null, false, null, null));
         long stdoutBytes = o.stdoutBytes() != null ? Math.max(o.stdoutBytes(), out.totalBytes()) : out.totalBytes();
         long stderrBytes = o.stderrBytes() != null ? Math.max(o.stderrBytes(), err.totalBytes()) : err.totalBytes();
         List<ArtifactView> artifacts = session.tasks().artifacts(job.id(), attempt).stream()
@@ -73,10 +73,15 @@ final class TaskViews {
         String nodeName = nodeId == null ? null : session.nodes().find(nodeId).map(Node::name).orElse(null);
         return new TaskResultView(job.id(), state(session, job), o.exitCode(), o.signal(), Boolean.TRUE.equals(o.oomKilled()),
                 Boolean.TRUE.equals(o.timedOut()), Boolean.TRUE.equals(o.cancelled()) || job.state() == dev.roost.store.jobs.JobState.CANCELLED,
-                o.durationMs(), new StreamView(out.text(), stdoutBytes, stdoutBytes > out.text().getBytes(StandardCharsets.UTF_8).length),
-                new StreamView(err.text(), stderrBytes, stderrBytes > err.text().getBytes(StandardCharsets.UTF_8).length),
+                o.durationMs(), streamView(out, stdoutBytes), streamView(err, stderrBytes),
                 artifacts, Boolean.TRUE.equals(o.artifactsTruncated()), o.egress(), stored.isPresent() ? attempt : null,
-                nodeId, nodeName, job.failureReason(), job.finishedAt());
+                nodeId, nodeName, job.failureReason(), job.finishedAt(), o.startup());
+    }
+
+    private static StreamView streamView(TaskRepository.StreamText kept, long total) {
+        boolean text = kept.cut() ? Utf8.validUpToCut(kept.bytes()) : Utf8.valid(kept.bytes());
+        return new StreamView(kept.text(), total, total > kept.bytes().length,
+                text ? null : java.util.Base64.getEncoder().encodeToString(kept.bytes()));
     }
 
     static UUID nodeId(String leaseOwner) {

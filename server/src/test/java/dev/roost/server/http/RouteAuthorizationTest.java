@@ -180,6 +180,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}", VIEWER);
         EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/result", OPERATOR);
         EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/output", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/artifacts", OPERATOR);
+        EXPECTED.put("GET /api/v1/workspaces/{ws}/tasks/{id}/artifacts/<path>", OPERATOR);
         EXPECTED.put("POST /api/v1/workspaces/{ws}/tasks/{id}/cancel", OPERATOR);
         EXPECTED.put("POST /api/v1/nodes/self/claim", NODE_ONLY);
         EXPECTED.put("POST /api/v1/nodes/self/leases", NODE_ONLY);
@@ -207,6 +209,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET " + ws + "/models", VIEWER);
         EXPECTED.put("DELETE " + ws + "/models/{alias}", ADMIN);
         EXPECTED.put("GET " + ws + "/usage", VIEWER);
+        EXPECTED.put("GET " + ws + "/inference", VIEWER);
         EXPECTED.put("POST /api/v1/gateway/providers", SERVER_ADMIN);
         EXPECTED.put("GET /api/v1/gateway/providers", SERVER_ADMIN);
         EXPECTED.put("DELETE /api/v1/gateway/providers/{name}", SERVER_ADMIN);
@@ -221,6 +224,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET /v1/models", VIRTUAL_KEY);
         EXPECTED.put("POST /v1/messages", VIRTUAL_KEY);
         EXPECTED.put("POST /v1/messages/count_tokens", VIRTUAL_KEY);
+        EXPECTED.put("POST /v1beta/models/{model}", VIRTUAL_KEY);
+        EXPECTED.put("POST /v1/models/{model}", VIRTUAL_KEY);
         // The web console: signed in with a session cookie instead of a bearer token, same rules.
         EXPECTED.put("GET /console", SIGNED_IN);
         EXPECTED.put("GET /console/login", ANYONE);
@@ -234,6 +239,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET " + C + "/instances/{name}", VIEWER);
         EXPECTED.put("GET " + C + "/instances/{name}/events-timeline", VIEWER);
         EXPECTED.put("GET " + C + "/instances/{name}/diff", VIEWER);
+        EXPECTED.put("GET " + C + "/instances/{name}/gateway-use", VIEWER);
         EXPECTED.put("GET " + C + "/instances/{name}/edit", OPERATOR);
         EXPECTED.put("POST " + C + "/instances/{name}/edit", OPERATOR);
         EXPECTED.put("POST " + C + "/instances/{name}/actions/{action}", OPERATOR);
@@ -248,6 +254,31 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET " + C + "/settings", VIEWER);
         EXPECTED.put("POST " + C + "/members", ADMIN);
         EXPECTED.put("POST " + C + "/members/{username}/remove", ADMIN);
+        EXPECTED.put("POST " + C + "/secrets", OPERATOR);
+        EXPECTED.put("POST " + C + "/secrets/{name}/delete", ADMIN);
+        EXPECTED.put("GET " + C + "/tasks", VIEWER);
+        EXPECTED.put("GET " + C + "/tasks-table", VIEWER);
+        EXPECTED.put("GET " + C + "/tasks/new", OPERATOR);
+        EXPECTED.put("POST " + C + "/tasks", OPERATOR);
+        EXPECTED.put("GET " + C + "/tasks/{id}", VIEWER);
+        EXPECTED.put("GET " + C + "/tasks/{id}/summary", VIEWER);
+        EXPECTED.put("GET " + C + "/tasks/{id}/output/stream", OPERATOR);
+        EXPECTED.put("POST " + C + "/tasks/{id}/cancel", OPERATOR);
+        EXPECTED.put("GET " + C + "/gateway", VIEWER);
+        EXPECTED.put("GET " + C + "/gateway/keys", VIEWER);
+        EXPECTED.put("POST " + C + "/gateway/keys", ADMIN);
+        EXPECTED.put("POST " + C + "/gateway/keys/{id}/revoke", ADMIN);
+        EXPECTED.put("GET " + C + "/gateway/providers", VIEWER);
+        EXPECTED.put("POST " + C + "/gateway/providers", ADMIN);
+        EXPECTED.put("POST " + C + "/gateway/providers/{name}/remove", ADMIN);
+        EXPECTED.put("POST " + C + "/gateway/models", ADMIN);
+        EXPECTED.put("POST " + C + "/gateway/models/{alias}/remove", ADMIN);
+        EXPECTED.put("GET " + C + "/gateway/usage", VIEWER);
+        EXPECTED.put("GET /console/nodes", SERVER_ADMIN);
+        EXPECTED.put("GET /console/nodes/{id}", SERVER_ADMIN);
+        EXPECTED.put("POST /console/nodes/{id}/actions/{action}", SERVER_ADMIN);
+        EXPECTED.put("POST /console/nodes/tokens", SERVER_ADMIN);
+        EXPECTED.put("POST /console/nodes/tokens/{id}/revoke", SERVER_ADMIN);
     }
 
     private static TestRoost roost;
@@ -365,6 +396,7 @@ class RouteAuthorizationTest {
                 .replace("/providers/{name}", "/providers/fixture-provider")
                 .replace("{instance}", "hook")
                 .replace("{file}", "console.css")
+                .replace("{model}", "gemini-2.5-flash:generateContent")
                 .replace("<path>", "incoming");
         Response r;
         if (path.startsWith("/console")) {

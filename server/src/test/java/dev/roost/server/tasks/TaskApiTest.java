@@ -134,6 +134,115 @@ class TaskApiTest {
     }
 
     @Test
+    void artifactsDownloadByteForByteAndOutputThatIsNotTextIsKeptExactly() throws Exception {
+        ApiClient node = node("runner-bytes", Map.of("pool", "bytes"));
+        String id = submit(Map.of("mode", "script", "script", "true\n", "nodeLabels", Map.of("pool", "bytes"))).get("id").asString();
+        JsonNode job = claimOne(node);
+        String token = job.get("leaseToken").asString();
+        byte[] every = new byte[256];
+        for (int i = 0; i < every.length; i++) {
+            every[i] = (byte) i;
+        }
+        byte[] notText = {(byte) 0xff, (byte) 0xfe, 'o', 'k', 0, '\n'};
+        assertThat(operator.get(TASKS + "/" + id + "/artifacts").code()).as("not before it ends").isEqualTo("TASK_NOT_FINISHED");
+        Response out = node.post("/api/v1/nodes/self/jobs/" + id + "/output", Map.of("leaseToken", token, "chunks", List.of(
+                Map.of("seq", 0, "stream", "stdout", "text", "text ✓\n"),
+                Map.of("seq", 1, "stream", "stdout", "base64", Base64.getEncoder().encodeToString(notText)))));
+        assertThat(out.status()).as(out.body()).isEqualTo(200);
+        Response both = node.post("/api/v1/nodes/self/jobs/" + id + "/output", Map.of("leaseToken", token, "chunks", List.of(
+                Map.of("seq", 2, "stream", "stdout", "text", "a", "base64", "YQ=="))));
+        assertThat(both.status()).isEqualTo(400);
+        assertThat(both.body()).contains("/chunks/0");
+        for (String path : List.of("all-bytes.bin", "reports/week 1 \"final\".html", "summary.csv")) {
+            byte[] content = path.endsWith(".bin") ? every : path.endsWith(".csv") ? "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8)
+                    : "<script>alert(1)</script>".getBytes(StandardCharsets.UTF_8);
+            assertThat(node.post("/api/v1/nodes/self/jobs/" + id + "/artifacts", Map.of("leaseToken", token, "path", path,
+                    "content", Base64.getEncoder().encodeToString(content))).status()).isEqualTo(204);
+        }
+        assertThat(node.post("/api/v1/nodes/self/jobs/" + id + "/complete", Map.of("leaseToken", token, "outcome", exit(0)))
+                .status()).isEqualTo(200);
+
+        JsonNode listed = operator.get(TASKS + "/" + id + "/artifacts").json();
+        assertThat(listed.get("artifacts")).extracting(a -> a.get("path").asString())
+                .containsExactly("all-bytes.bin", "reports/week 1 \"final\".html", "summary.csv");
+        java.net.http.HttpResponse<byte[]> bin = operator.getBytes(TASKS + "/" + id + "/artifacts/all-bytes.bin");
+        assertThat(bin.statusCode()).isEqualTo(200);
+        assertThat(bin.body()).isEqualTo(every);
+        assertThat(bin.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+        assertThat(bin.headers().firstValue("Content-Length")).hasValue("256");
+        assertThat(bin.headers().firstValue("Content-Disposition")).hasValue("attachment; filename=\"all-bytes.bin\"; "
+                + "filename*=UTF-8''all-bytes.bin");
+        assertThat(bin.headers().firstValue("Repr-Digest")).hasValue("sha-256=:" + Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(every)) + ":");
+        java.net.http.HttpResponse<byte[]> page = operator.getBytes(TASKS + "/" + id + "/artifacts/reports/week%201%20%22final%22.html");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).as("a task's HTML is never served as a page")
+                .hasValue("application/octet-stream");
+        assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(page.headers().firstValue("Content-Disposition").orElseThrow())
+                .startsWith("attachment; filename=\"week 1 _final_.html\"");
+        assertThat(operator.getBytes(TASKS + "/" + id + "/artifacts/summary.csv").headers().firstValue("Content-Type"))
+                .hasValue("text/csv; charset=utf-8");
+        Response missing = operator.get(TASKS + "/" + id + "/artifacts/nope.txt");
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.code()).isEqualTo("NOT_FOUND");
+        assertThat(operator.get(TASKS + "/" + id + "/artifacts/..%2F..%2Fetc%2Fpasswd").status()).isEqualTo(404);
+        assertThat(viewer.getBytes(TASKS + "/" + id + "/artifacts/all-bytes.bin").statusCode()).isEqualTo(403);
+
+        JsonNode chunks = operator.get(TASKS + "/" + id + "/output").json().get("chunks");
+        assertThat(chunks.get(0).get("text").asString()).isEqualTo("text ✓\n");
+        assertThat(chunks.get(0).has("base64")).as("text is text").isFalse();
+        assertThat(Base64.getDecoder().decode(chunks.get(1).get("base64").asString())).isEqualTo(notText);
+        JsonNode stdout = operator.get(TASKS + "/" + id + "/result").json().get("stdout");
+        byte[] all = new byte["text ✓\n".getBytes(StandardCharsets.UTF_8).length + notText.length];
+        System.arraycopy("text ✓\n".getBytes(StandardCharsets.UTF_8), 0, all, 0, all.length - notText.length);
+        System.arraycopy(notText, 0, all, all.length - notText.length, notText.length);
+        assertThat(Base64.getDecoder().decode(stdout.get("base64").asString())).isEqualTo(all);
+        assertThat(stdout.get("text").asString()).startsWith("text ✓\n\uFFFD");
+    }
+
+    @Test
+    void drainingWithRequeueHandsBackWhatTheNodeRunsWithoutCountingTheAttempt() {
+        ApiClient draining = node("drained-1", Map.of("pool", "drain"));
+        String id = submit(Map.of("mode", "script", "script", "sleep 60\n", "nodeLabels", Map.of("pool", "drain"),
+                "maxAttempts", 1)).get("id").asString();
+        JsonNode job = claimOne(draining);
+        String token = job.get("leaseToken").asString();
+        String nodeId = roost.admin().get("/api/v1/nodes").json().valueStream()
+                .filter(n -> n.get("name").asString().equals("drained-1")).findFirst().orElseThrow().get("id").asString();
+
+        JsonNode waiting = roost.admin().post("/api/v1/nodes/" + nodeId + "/drain", Map.of()).json();
+        assertThat(waiting.get("scheduling").asString()).isEqualTo("DRAINING");
+        assertThat(waiting.get("running").asInt()).as("a plain drain lets the task finish").isEqualTo(1);
+        assertThat(operator.get(TASKS + "/" + id).json().get("state").asString()).isEqualTo("RUNNING");
+
+        JsonNode handed = roost.admin().post("/api/v1/nodes/" + nodeId + "/drain", Map.of("requeue", true)).json();
+        assertThat(handed.get("handedBack").asInt()).isEqualTo(1);
+        assertThat(handed.get("running").asInt()).isZero();
+        JsonNode view = operator.get(TASKS + "/" + id).json();
+        assertThat(view.get("state").asString()).isEqualTo("QUEUED");
+        assertThat(view.get("attempts").asInt()).isEqualTo(1);
+        assertThat(view.get("maxAttempts").asInt()).as("the lost attempt does not count").isEqualTo(2);
+        assertThat(view.get("failureReason").asString()).contains("handed back");
+        JsonNode beat = draining.post("/api/v1/nodes/self/leases", Map.of("leases", List.of(Map.of("jobId", id, "leaseToken", token))))
+                .json().get("leases").get(0);
+        assertThat(beat.get("status").asString()).as("the node learns it at its next lease heartbeat").isEqualTo("LOST");
+        assertThat(draining.post("/api/v1/nodes/self/jobs/" + id + "/complete", Map.of("leaseToken", token, "outcome", exit(0)))
+                .code()).isEqualTo("LEASE_LOST");
+        assertThat(draining.post("/api/v1/nodes/self/claim", Map.of("capacity", 1, "waitSeconds", 0)).json().get("jobs"))
+                .as("a draining node takes nothing").isEmpty();
+
+        ApiClient other = node("drained-2", Map.of("pool", "drain"));
+        JsonNode again = claimOne(other);
+        assertThat(again.get("id").asString()).isEqualTo(id);
+        assertThat(again.get("attempt").asInt()).isEqualTo(2);
+        assertThat(other.post("/api/v1/nodes/self/jobs/" + id + "/complete", Map.of("leaseToken", again.get("leaseToken").asString(),
+                "outcome", exit(0))).status()).isEqualTo(200);
+        assertThat(operator.get(TASKS + "/" + id).json().get("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(roost.admin().get("/api/v1/audit?action=node.&limit=500").body()).contains("node.hand-back");
+    }
+
+    @Test
     void aNonZeroExitIsAFailedTaskWithItsExitCode() {
         ApiClient node = node("runner-exit", Map.of("pool", "exit"));
         JsonNode task = submit(Map.of("mode", "script", "script", "exit 3\n", "nodeLabels", Map.of("pool", "exit")));
@@ -153,7 +262,8 @@ class TaskApiTest {
         Response r = operator.post(TASKS, Map.of("mode", "prompt", "prompt", "rm -rf / and summarise the repo"));
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.code()).isEqualTo("INFERENCE_UNAVAILABLE");
-        assertThat(r.json().get("detail").asString()).contains("not connected to the model gateway");
+        assertThat(r.json().get("detail").asString()).contains("No default model is set").contains("roost model alias set default")
+                .contains("never executed");
         assertThat(operator.get(TASKS + "?limit=200").json().get("items")).as("nothing was queued").hasSize(before);
     }
 

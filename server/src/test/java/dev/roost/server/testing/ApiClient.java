@@ -36,11 +36,14 @@ public final class ApiClient {
                     .flatMap(e -> e.getValue().stream()).findFirst();
         }
 
-        /** The model gateway's error code (in {@code error.code}, either wire format), or null. */
+        /**
+         * The model gateway's error code (in {@code error.code} in the OpenAI and Anthropic formats;
+         * Gemini's {@code error.code} is the HTTP status, so its header is read), or null.
+         */
         public String gatewayCode() {
             try {
                 JsonNode code = json().path("error").path("code");
-                return code.isString() ? code.asString() : null;
+                return code.isString() ? code.asString() : header("x-roost-error-code").orElse(null);
             } catch (RuntimeException e) {
                 return null;
             }
@@ -91,6 +94,22 @@ public final class ApiClient {
 
     public Response putText(String path, String body, String contentType) {
         return send("PUT", path, body.getBytes(StandardCharsets.UTF_8), contentType, Map.of());
+    }
+
+    /** A GET whose body is kept as bytes (downloads). */
+    public HttpResponse<byte[]> getBytes(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        try {
+            return HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     public Response send(String method, String path, byte[] body, String contentType, Map<String, String> headers) {

@@ -58,6 +58,16 @@ public final class JobQueue {
         return leases;
     }
 
+    /**
+     * One claim statement, in one transaction with {@code admit}, a check on the same database
+     * state (such as whether the node may take work now): empty, without claiming, when it says
+     * no. Unlike {@link #claim} it does not claim again for a batch left short, so it answers
+     * sooner; a long-polling node comes straight back for the rest.
+     */
+    public Optional<List<Lease>> claimOnce(ClaimRequest request, java.util.function.Predicate<dev.roost.store.Session> admit) {
+        return database.transaction(s -> admit.test(s) ? Optional.of(s.jobs().claim(request, clock.instant())) : Optional.empty());
+    }
+
     /** A heartbeat: the lease then lasts {@code duration} from now, unless it was lost. */
     public LeaseAnswer extend(Lease lease, Duration duration) {
         return database.transaction(s -> s.jobs().extend(lease, duration, clock.instant()));

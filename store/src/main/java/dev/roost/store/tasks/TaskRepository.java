@@ -174,7 +174,8 @@ public final class TaskRepository {
     }
 
     /** One attempt's output of one stream, up to {@code maxBytes}; the text and whether more was stored. */
-    public record StreamText(String text, long totalBytes, boolean cut) {
+    /** A stream's first bytes ({@code bytes}, up to the limit) as text, all it wrote, and whether the kept bytes are cut. */
+    public record StreamText(String text, long totalBytes, boolean cut, byte[] bytes) {
     }
 
     public StreamText streamText(UUID jobId, int attempt, String stream, int maxBytes) {
@@ -192,7 +193,7 @@ public final class TaskRepository {
                         kept.write(data, 0, Math.min(room, data.length));
                     }
                 });
-        return new StreamText(kept.toString(StandardCharsets.UTF_8), total[0], total[0] > kept.size());
+        return new StreamText(kept.toString(StandardCharsets.UTF_8), total[0], total[0] > kept.size(), kept.toByteArray());
     }
 
     /** Stores (or replaces, for a retried upload) one artifact of an attempt. */
