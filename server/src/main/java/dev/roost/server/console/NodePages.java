@@ -55,7 +55,6 @@ final class NodePages {
                 ApiRoute.post(NODES + "/tokens/{id}/revoke", admin, "Console: revoke a node join token", this::revokeToken));
     }
 
-    @SuppressWarnings("unchecked")
     private Object list(Call call) throws Exception {
         return listPage(call, 200, null, null);
     }

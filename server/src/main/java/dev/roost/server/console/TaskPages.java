@@ -32,6 +32,7 @@ import java.util.UUID;
  */
 final class TaskPages {
     static final String API = "/api/v1/workspaces/{ws}/tasks";
+    private static final String ARTIFACT = "GET " + API + "/{id}/artifacts/<path>";
     private static final String WS = "/console/w/{ws}";
     private static final Set<String> FINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED");
     private static final List<String> MODES = List.of("commands", "script", "prompt");
@@ -54,6 +55,8 @@ final class TaskPages {
                 ApiRoute.get(one, viewer, "Console: a task with its live output and result", this::detail),
                 ApiRoute.get(one + "/summary", viewer, "Console: a task's state and result (refreshed live)", this::summaryFragment),
                 ApiRoute.get(one + "/output/stream", operator, "Console: a task's output as server-sent events", this::outputStream),
+                ApiRoute.get(one + "/artifacts/<path>", operator, "Console: download one of a task's artifacts (as a file)",
+                        this::artifact),
                 ApiRoute.post(one + "/cancel", operator, "Console: cancel a task", this::cancel));
     }
 
@@ -328,6 +331,7 @@ final class TaskPages {
                 <textarea id="script" name="script" rows="8" spellcheck="false"{}>{}</textarea>
                 {}
                 <label for="prompt">Prompt</label>
+                {}
                 <textarea id="prompt" name="prompt" rows="4"{}>{}</textarea>
                 {}
                 </fieldset>
@@ -350,11 +354,30 @@ final class TaskPages {
                         })),
                 invalid(fields, "/commands"), form.commands(), fieldError(fields, "/commands"),
                 invalid(fields, "/script"), form.script(), fieldError(fields, "/script"),
-                invalid(fields, "/prompt"), form.prompt(), fieldError(fields, "/prompt"),
+                inference(call), invalid(fields, "/prompt"), form.prompt(), fieldError(fields, "/prompt"),
                 form.timeout(), invalid(fields, "/timeoutSeconds"), form.memory(), invalid(fields, "/memoryBytes"),
                 form.cpu(), invalid(fields, "/cpuMillis"), form.attempts(), invalid(fields, "/maxAttempts"),
                 form.egress(), invalid(fields, "/egressAllow"), Html.raw(base));
         return console.page(call, status, "tasks", "New task", body);
+    }
+
+    /** Whether a prompt would be answered now, as the inference API says; nothing when this server has no such route. */
+    private Html inference(Call call) {
+        String route = "GET /api/v1/workspaces/{ws}/inference";
+        if (!console.may(call, route)) {
+            return Html.EMPTY;
+        }
+        try {
+            var status = (dev.roost.server.gateway.InferenceReadiness.Status) console.call(call, route, Map.of(), Map.of(), null);
+            if (status.available()) {
+                return Html.of("<p class=\"hint\" id=\"inference\">Prompts are answered by the workspace's default model <code>{}</code>"
+                        + " through the model gateway.</p>", status.defaultModel());
+            }
+            return Html.of("<p class=\"hint\" id=\"inference\"><span class=\"warning-inline\">Prompts cannot be answered now.</span> {}</p>",
+                    status.reason() == null ? "" : status.reason());
+        } catch (Exception e) {
+            return Html.EMPTY; // the form works without it: the submit answers the same question
+        }
     }
 
     private static Html invalid(List<FieldError> fields, String pointer) {
@@ -449,7 +472,7 @@ final class TaskPages {
                     flags.isEmpty() ? (r.failureReason() == null ? "ran to the end" : r.failureReason()) : String.join(", ", flags)
                             + (r.failureReason() == null ? "" : "; " + r.failureReason()),
                     duration(r.durationMs()), stream(r.stdout()), stream(r.stderr()), r.attempt() == null ? "—" : r.attempt(),
-                    artifacts(r.artifacts(), r.artifactsTruncated()),
+                    artifacts(self, r.artifacts(), r.artifactsTruncated(), console.may(call, ARTIFACT)),
                     r.egress() == null || !r.egress().enabled() ? Html.raw("none (no host was allowed)")
                             : Html.of("{} allowed, {} denied connections; {} bytes sent, {} received", r.egress().allowed(),
                                     r.egress().denied(), r.egress().bytesSent(), r.egress().bytesReceived()));
@@ -469,7 +492,8 @@ final class TaskPages {
                 {}</dl>""",
                 Pages.pill(t.state()), t.cancelRequested() && !ended ? " (cancel requested)" : "", t.mode(), Pages.time(t.createdAt()),
                 t.submittedBy(), Pages.time(t.startedAt()), Pages.time(t.finishedAt()), t.attempts(), t.maxAttempts(),
-                t.nodeName() == null ? (t.nodeId() == null ? "not yet on a node" : t.nodeId().toString()) : t.nodeName(),
+                "prompt".equals(t.mode()) && t.nodeId() == null ? "none: a Roost server asks the model gateway"
+                        : t.nodeName() == null ? (t.nodeId() == null ? "not yet on a node" : t.nodeId().toString()) : t.nodeName(),
                 t.timeoutSeconds() == null ? "the node's default" : t.timeoutSeconds() + " s",
                 t.egressAllow() == null || t.egressAllow().isEmpty() ? "none" : String.join(", ", t.egressAllow()),
                 t.attachments() == null || t.attachments().isEmpty() ? "none" : String.join(", ", t.attachments()), result);
@@ -494,12 +518,14 @@ final class TaskPages {
                 : Html.EMPTY);
     }
 
-    private static Html artifacts(List<ArtifactView> artifacts, boolean truncated) {
+    private static Html artifacts(String self, List<ArtifactView> artifacts, boolean truncated, boolean download) {
         if (artifacts.isEmpty()) {
             return Html.raw("none");
         }
-        return Html.of("<ul class=\"plain\">{}</ul>{}", Html.each(artifacts, a -> Html.of(
-                        "<li><code>{}</code> · {} bytes · <span class=\"muted\">sha256 {}</span></li>", a.path(), a.size(),
+        return Html.of("<ul class=\"plain\" id=\"task-artifacts\">{}</ul>{}", Html.each(artifacts, a -> Html.of(
+                        "<li>{} · {} bytes · <span class=\"muted\">sha256 {}</span></li>",
+                        download ? Html.of("<a href=\"{}/artifacts/{}\" download><code>{}</code></a>", Html.raw(self), artifactUrl(a.path()),
+                                a.path()) : Html.of("<code>{}</code>", a.path()), a.size(),
                         a.sha256().length() > 16 ? a.sha256().substring(0, 16) + "…" : a.sha256())),
                 truncated ? Html.raw("<p class=\"warning-inline\">More artifacts were written than are kept.</p>") : Html.EMPTY);
     }
@@ -518,6 +544,16 @@ final class TaskPages {
                 <pre id="task-output" class="log" tabindex="0" aria-label="Task output">{}{}</pre>""",
                 r.stdout().truncated() || r.stderr().truncated() ? " up to the kept size" : "", out,
                 err.isEmpty() ? Html.EMPTY : Html.of("<span class=\"line stderr\">{}</span>", err));
+    }
+
+    /** Each segment of a relative artifact path, encoded for a URL; the slashes stay. */
+    private static String artifactUrl(String path) {
+        return String.join("/", java.util.Arrays.stream(path.split("/", -1)).map(Html::url).toList());
+    }
+
+    /** The API's download, byte for byte: an attachment, never shown as a page of the console's origin. */
+    private Object artifact(Call call) throws Exception {
+        return console.call(call, ARTIFACT, Map.of("id", call.path("id"), "path", call.path("path")), Map.of(), null);
     }
 
     private Object outputStream(Call call) throws Exception {

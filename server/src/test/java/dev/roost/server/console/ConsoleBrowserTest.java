@@ -286,12 +286,15 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("task-output"), "no GPU"));
         screenshot("15-task-running");
         node.output(job, 3, "stdout", "epoch 3/3 loss=0.31\nsaved model.bin\n");
+        node.artifact(job, "model.bin", new byte[] {1, 2, 3, 4});
         node.complete(job, java.util.Map.of("exitCode", 0, "durationMs", 4210, "stdoutBytes", 76, "stderrBytes", 27));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("output-state"), "SUCCEEDED"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("task-state"), "SUCCEEDED"));
         assertThat(browser.findElement(By.id("task-exit")).getText()).isEqualTo("0");
         assertThat(browser.findElement(By.id("task-summary")).getText()).contains("runner-1").contains("4.2 s");
         assertThat(browser.findElement(By.id("task-output")).getText()).contains("epoch 1/3").contains("saved model.bin");
+        assertThat(browser.findElement(By.id("task-artifacts")).findElement(By.linkText("model.bin")).getAttribute("href"))
+                .endsWith("/artifacts/model.bin");
         assertThat(browser.findElements(By.xpath("//summary[normalize-space()='Cancel task']"))).as("an ended task has no cancel").isEmpty();
         browser.manage().window().setSize(new Dimension(1280, 1500));
         screenshot("16-task-done");

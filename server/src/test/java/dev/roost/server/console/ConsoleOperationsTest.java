@@ -103,6 +103,7 @@ class ConsoleOperationsTest {
                 .header("Cookie", operator.cookieHeader()).timeout(Duration.ofSeconds(20)).build();
         var streaming = http.sendAsync(streamRequest, HttpResponse.BodyHandlers.ofString());
         node.output(job, 1, "stderr", "exit 3 <b>not bold</b>\n");
+        node.artifact(job, "reports/summary page.html", "<script>alert(1)</script>".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         node.complete(job, Map.of("exitCode", 3, "durationMs", 1234, "stdoutBytes", 16, "stderrBytes", 23, "oomKilled", false));
         HttpResponse<String> stream = streaming.get();
         assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
@@ -114,6 +115,16 @@ class ConsoleOperationsTest {
                 .doesNotContain("data-task-stream").doesNotContain("Cancel task");
         assertThat(Pattern.compile("id=\"task-exit\">3<").matcher(done.body()).find()).as(done.body()).isTrue();
         assertThat(operator.get(WS + "/tasks").body()).contains(id.substring(0, 8)).contains("console-runner");
+        // An artifact is a download, byte for byte, never a page of the console's origin.
+        String link = WS + "/tasks/" + id + "/artifacts/reports/summary%20page.html";
+        assertThat(done.body()).contains("href=\"" + link + "\" download");
+        Response file = operator.get(link);
+        assertThat(file.status()).isEqualTo(200);
+        assertThat(file.header("Content-Disposition")).hasValueSatisfying(d -> assertThat(d).startsWith("attachment"));
+        assertThat(file.header("Content-Type")).contains("application/octet-stream");
+        assertThat(file.header("Content-Security-Policy")).isPresent();
+        assertThat(file.body()).isEqualTo("<script>alert(1)</script>");
+        assertThat(ConsoleClient.withSession(roost, "vic").get(link).status()).isEqualTo(403);
 
         // A viewer sees that the task exists and how it ended, but not its output, and no control.
         ConsoleClient viewer = ConsoleClient.withSession(roost, "vic");
@@ -156,6 +167,49 @@ class ConsoleOperationsTest {
         Response after = operator.get(cancelled.header("Location").orElseThrow());
         assertThat(after.body()).contains("Cancel requested").contains("CANCELLED").doesNotContain(page + "/cancel");
         assertThat(admin.get("/api/v1/workspaces/acme/audit?action=task.cancel").body()).contains("\"actor\":\"ophelia\"");
+    }
+
+    @Test
+    void aPromptIsAnsweredByTheDefaultModelAndTheAnswerShownOnTheTaskPage() throws Exception {
+        // A local provider speaking OpenAI's chat completions wire format.
+        com.sun.net.httpserver.HttpServer model = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        model.createContext("/v1/chat/completions", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = """
+                    {"id":"chatcmpl-console","object":"chat.completion","created":1767000000,"model":"small",
+                    "choices":[{"index":0,"message":{"role":"assistant","content":"Three <b>bullets</b>, as asked."},"finish_reason":"stop"}],
+                    "usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}""".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        model.start();
+        try {
+            roost.createWorkspace("thinking", "business");
+            roost.addMember("thinking", "ophelia", Role.OPERATOR);
+            ConsoleClient operator = ConsoleClient.withSession(roost, "ophelia");
+            assertThat(operator.get("/console/w/thinking/tasks/new").body()).contains("Prompts cannot be answered now");
+            assertThat(admin.post("/api/v1/workspaces/thinking/providers", Map.of("name", "local", "kind", "openai-compatible",
+                    "baseUrl", "http://127.0.0.1:" + model.getAddress().getPort() + "/v1")).status()).isEqualTo(201);
+            assertThat(admin.put("/api/v1/workspaces/thinking/models/default", Map.of("targets",
+                    List.of(Map.of("provider", "local", "model", "small")))).status()).isEqualTo(201);
+            assertThat(operator.get("/console/w/thinking/tasks/new").body()).contains("answered by the workspace's default model");
+
+            Response submitted = operator.post("/console/w/thinking/tasks", Map.of("mode", "prompt",
+                    "prompt", "Summarise the notes in three bullets", "timeoutSeconds", "60"));
+            assertThat(submitted.status()).as(submitted.body()).isEqualTo(303);
+            String page = submitted.header("Location").orElseThrow().replaceAll("\\?.*", "");
+            String id = page.substring(page.lastIndexOf('/') + 1);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    admin.get("/api/v1/workspaces/thinking/tasks/" + id).json().get("state").asString().equals("SUCCEEDED"));
+            Response done = operator.get(page);
+            assertThat(done.body()).contains("SUCCEEDED").contains("Three &lt;b&gt;bullets&lt;/b&gt;, as asked.")
+                    .contains("none: a Roost server asks the model gateway").doesNotContain("<b>bullets");
+        } finally {
+            model.stop(0);
+        }
     }
 
     @Test

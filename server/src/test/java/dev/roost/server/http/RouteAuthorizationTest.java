@@ -263,6 +263,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET " + C + "/tasks/{id}", VIEWER);
         EXPECTED.put("GET " + C + "/tasks/{id}/summary", VIEWER);
         EXPECTED.put("GET " + C + "/tasks/{id}/output/stream", OPERATOR);
+        EXPECTED.put("GET " + C + "/tasks/{id}/artifacts/<path>", OPERATOR);
         EXPECTED.put("POST " + C + "/tasks/{id}/cancel", OPERATOR);
         EXPECTED.put("GET " + C + "/gateway", VIEWER);
         EXPECTED.put("GET " + C + "/gateway/keys", VIEWER);

@@ -55,6 +55,14 @@ public final class PlayedNode {
         }
     }
 
+    public void artifact(Claimed job, String path, byte[] content) {
+        ApiClient.Response r = client.post("/api/v1/nodes/self/jobs/" + job.id() + "/artifacts", Map.of("leaseToken", job.leaseToken(),
+                "path", path, "content", java.util.Base64.getEncoder().encodeToString(content)));
+        if (r.status() != 204) {
+            throw new IllegalStateException("artifact refused: " + r.status() + " " + r.body());
+        }
+    }
+
     public void complete(Claimed job, Map<String, Object> outcome) {
         ApiClient.Response r = client.post("/api/v1/nodes/self/jobs/" + job.id() + "/complete", Map.of("leaseToken", job.leaseToken(),
                 "outcome", outcome));
