@@ -168,6 +168,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST /api/v1/nodes/self/heartbeat", NODE_ONLY);
         EXPECTED.put("GET /api/v1/nodes", SERVER_ADMIN);
         EXPECTED.put("GET /api/v1/nodes/{id}", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/nodes/{id}/instances", SERVER_ADMIN);
         EXPECTED.put("PUT /api/v1/nodes/{id}/config", SERVER_ADMIN);
         EXPECTED.put("POST /api/v1/nodes/{id}/cordon", SERVER_ADMIN);
         EXPECTED.put("POST /api/v1/nodes/{id}/uncordon", SERVER_ADMIN);
@@ -188,6 +189,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/artifacts", NODE_ONLY);
         EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/complete", NODE_ONLY);
         EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/fail", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jails/sync", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jails/calls/{id}", NODE_ONLY);
 
         EXPECTED.put("GET " + S, VIEWER);
         EXPECTED.put("GET " + S + "/{name}", VIEWER);
