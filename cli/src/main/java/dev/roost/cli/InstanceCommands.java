@@ -88,9 +88,16 @@ final class InstanceCommands {
             case YAML -> connection.printer().yaml(manifest);
             case JSON -> connection.printer().json(manifest);
             case TABLE -> connection.printer().text(table(JsonNodeFactory.instance.arrayNode().add(detail.path("instance")),
-                    connection.context().clock().instant()).render());
+                    connection.context().clock().instant()).render() + nodesLine(detail));
         }
         return ExitCodes.OK;
+    }
+
+    /** "Node: NAME" when the instance's sandboxed replicas run on joined nodes, else nothing. */
+    static String nodesLine(JsonNode detail) {
+        List<String> nodes = new ArrayList<>();
+        detail.path("nodes").forEach(n -> nodes.add(n.asString()));
+        return nodes.isEmpty() ? "" : (nodes.size() == 1 ? "Node: " : "Nodes: ") + String.join(", ", nodes) + "\n";
     }
 
     /**
@@ -155,11 +162,18 @@ final class InstanceCommands {
             ObjectNode all = JsonNodeFactory.instance.objectNode();
             all.set("instance", detail.path("instance"));
             all.set("tags", detail.path("tags"));
+            all.set("nodes", detail.path("nodes"));
             all.set("manifest", readable(detail.path("manifest")));
             all.set("versions", versions);
             all.set("audit", audit.path("items"));
             connection.printer().print(output.format(), all, () -> render(detail, versions, audit.path("items")));
             return ExitCodes.OK;
+        }
+
+        private static String nodes(JsonNode detail) {
+            List<String> nodes = new ArrayList<>();
+            detail.path("nodes").forEach(n -> nodes.add(n.asString()));
+            return nodes.isEmpty() ? null : String.join(", ", nodes);
         }
 
         private String render(JsonNode detail, JsonNode versions, JsonNode audit) {
@@ -185,6 +199,7 @@ final class InstanceCommands {
                     .add("Version", i.path("version").asInt())
                     .add("Tags", String.join(", ", tags))
                     .add("Restarts", i.path("restartCount").asInt())
+                    .add("Node", nodes(detail))
                     .add("Created", TimeText.timestamp(i.path("createdAt").asString(null)) + " by " + i.path("createdBy").asString("?"))
                     .add("Updated", TimeText.timestamp(i.path("updatedAt").asString(null)))
                     .render();

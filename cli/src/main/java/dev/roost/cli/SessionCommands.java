@@ -200,6 +200,13 @@ final class SessionCommands {
                 readiness.path("checks").properties().forEach(e -> checks.add(e.getKey() + " " + e.getValue().asString()));
                 fields.add("Server", server + " (roost " + health.path("version").asString("?") + ")");
                 fields.add("Ready", (ready.status() == 200 ? "yes" : "NO") + " (" + String.join(", ", checks) + ")");
+                JsonNode inference = readiness.path("inference");
+                if (inference.isObject()) {
+                    status.set("inference", inference);
+                    fields.add("Inference", inference.path("promptTasks").asBoolean()
+                            ? "available server-wide (default model '" + inference.path("defaultModel").asString("default") + "')"
+                            : "not available server-wide: " + inference.path("reason").asString("unknown"));
+                }
                 if (ready.status() != 200) {
                     exit = ExitCodes.UNREACHABLE;
                 }
@@ -216,9 +223,29 @@ final class SessionCommands {
             String workspace = connection.explicitWorkspace(null);
             status.put("workspace", workspace);
             fields.add("Workspace", workspace == null ? "none (roost workspace use NAME)" : workspace);
+            if (exit == ExitCodes.OK && workspace != null) {
+                fields.add("Prompt tasks", promptTasks(workspace, status));
+            }
             fields.add("Config", connection.store().file());
             connection.printer().print(output.format(), status, fields::render);
             return exit;
+        }
+
+        /** Whether the workspace's prompt tasks can be answered, and if not, what to configure. */
+        private String promptTasks(String workspace, ObjectNode status) {
+            try {
+                JsonNode inference = connection.client().get("/api/v1/workspaces/" + workspace + "/inference").json();
+                status.set("workspaceInference", inference);
+                if (!"available".equals(inference.path("status").asString())) {
+                    return "NO: " + inference.path("reason").asString("unknown");
+                }
+                List<String> targets = new ArrayList<>();
+                inference.path("targets").forEach(t -> targets.add(t.path("provider").asString() + "/" + t.path("model").asString()
+                        + (t.path("reachable").asBoolean() ? "" : " (" + t.path("detail").asString() + ")")));
+                return "yes, default model '" + inference.path("defaultModel").asString() + "' -> " + String.join(", ", targets);
+            } catch (CliException | ProblemException e) {
+                return "unknown: " + ErrorHandler.describe(e).lines().findFirst().orElse("");
+            }
         }
 
         private String signedIn(ObjectNode status) {

@@ -79,22 +79,37 @@ final class TaskCommand {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "prompt", description = {
-            "Hand a prompt to a model as a task. Needs the model gateway; until it is configured the server answers"
-                    + " INFERENCE_UNAVAILABLE. A prompt is never run as a command."})
+            "Hand a prompt to the workspace's default model (the model alias 'default') as a task, follow it and print the"
+                    + " model's answer. A prompt is never run as a command. Without a default model that answers, the server"
+                    + " refuses it with INFERENCE_UNAVAILABLE and says what to configure (see also 'roost status')."})
     int prompt(@Parameters(paramLabel = "TEXT", description = "The prompt.") String text,
+            @Option(names = {"-d", "--detach"}, description = "Print the task's id and return at once.") boolean detach,
+            @Option(names = "--timeout", paramLabel = "SECONDS", description = "Give the model at most this long (default 600).")
+            Integer timeoutSeconds,
             @Mixin WorkspaceOption workspaceOption) {
         String workspace = connection.workspace(workspaceOption.name());
+        Map<String, Object> request = new java.util.LinkedHashMap<>();
+        request.put("mode", "prompt");
+        request.put("prompt", text);
+        if (timeoutSeconds != null) {
+            request.put("timeoutSeconds", timeoutSeconds);
+        }
         JsonNode task;
         try {
-            task = connection.client().post(tasksPath(workspace), Map.of("mode", "prompt", "prompt", text)).json();
+            task = connection.client().post(tasksPath(workspace), request).json();
         } catch (dev.roost.cli.client.ProblemException e) {
             if ("INFERENCE_UNAVAILABLE".equals(e.code())) {
                 throw new CliException(ExitCodes.FAILED, "INFERENCE_UNAVAILABLE: " + e.problem().detail());
             }
             throw e;
         }
-        connection.printer().line(task.path("id").asString());
-        return ExitCodes.OK;
+        String id = task.path("id").asString();
+        if (detach) {
+            connection.printer().line(id);
+            return ExitCodes.OK;
+        }
+        connection.context().err().println("Task " + id + " submitted to the default model; waiting for its answer");
+        return waitFor(connection, workspace, id);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "get", description = "Show a task: state, attempts, node, timings.")

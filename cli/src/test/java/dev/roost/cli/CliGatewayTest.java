@@ -74,4 +74,47 @@ class CliGatewayTest {
         ok(admin.run("model", "alias", "remove", "fast"));
         ok(admin.run("provider", "remove", "openai-main"));
     }
+
+    @Test
+    void aPromptIsAnsweredByTheDefaultModelAndStatusSaysSo() throws Exception {
+        com.sun.net.httpserver.HttpServer model = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        java.util.List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+        model.createContext("/v1/chat/completions", exchange -> {
+            bodies.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            byte[] answer = """
+                    {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-test","choices":[{"index":0,
+                     "message":{"role":"assistant","content":"Four."},"finish_reason":"stop"}],
+                     "usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}""".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("content-type", "application/json");
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        model.start();
+        ok(admin.run("workspace", "create", "prompts", "--owner", "admin"));
+        CliRunner admin = CliGatewayTest.admin.sharingConfig().env("ROOST_WORKSPACE", "prompts");
+        try {
+            CliRunner.Result refused = admin.run("task", "prompt", "what is 2+2?");
+            assertThat(refused.exit()).isNotZero();
+            assertThat(refused.err()).contains("INFERENCE_UNAVAILABLE").contains("roost model alias set default");
+            assertThat(ok(admin.run("status")).out()).containsPattern("Prompt tasks:\\s+NO: No default model is set");
+
+            ok(admin.run("provider", "add", "local", "--kind", "openai-compatible", "--base-url",
+                    "http://127.0.0.1:" + model.getAddress().getPort() + "/v1"));
+            ok(admin.run("model", "alias", "set", "default", "local/gpt-test"));
+            assertThat(ok(admin.run("status")).out())
+                    .containsPattern("Prompt tasks:\\s+yes, default model 'default' -> local/gpt-test");
+
+            CliRunner.Result answered = ok(admin.run("task", "prompt", "what is 2+2?"));
+            assertThat(answered.out()).isEqualTo("Four.");
+            assertThat(bodies).anySatisfy(b -> assertThat(b).contains("what is 2+2?").contains("\"gpt-test\""));
+            String listed = ok(admin.run("task", "list")).out();
+            assertThat(listed).contains("prompt").contains("SUCCEEDED");
+        } finally {
+            admin.run("model", "alias", "remove", "default");
+            admin.run("provider", "remove", "local");
+            model.stop(0);
+        }
+    }
 }

@@ -161,7 +161,8 @@ class CliSessionTest {
         CliRunner cli = signedIn(TestRoost.ADMIN, TestRoost.ADMIN_PASSWORD);
         CliRunner.Result status = cli.run("status");
         assertThat(status.exit()).as(status.toString()).isZero();
-        assertThat(status.out()).contains(roost.url()).containsPattern("Ready:\\s+yes \\(server ok, database ok\\)")
+        assertThat(status.out()).contains(roost.url()).containsPattern("Ready:\\s+yes \\(server ok, database ok, inference unavailable\\)")
+                .containsPattern("Inference:\\s+not available server-wide: No default model is set")
                 .containsPattern("Signed in:\\s+admin \\(server admin\\)");
         JsonNode json = ApiJson.MAPPER.readTree(cli.run("status", "-o", "json").out());
         assertThat(json.path("ready").asBoolean()).isTrue();

@@ -280,7 +280,8 @@ class CliTaskTest {
     void aPromptIsRefusedClearly() {
         CliRunner.Result r = cli.run("task", "prompt", "-w", "acme", "summarise this repository");
         assertThat(r.exit()).isNotZero();
-        assertThat(r.err()).contains("INFERENCE_UNAVAILABLE").contains("not connected to the model gateway");
+        assertThat(r.err()).contains("INFERENCE_UNAVAILABLE").contains("No default model is set")
+                .contains("roost model alias set default");
     }
 
     @Test

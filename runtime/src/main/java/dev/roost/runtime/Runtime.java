@@ -57,6 +57,16 @@ public interface Runtime extends AutoCloseable {
      */
     Optional<InetSocketAddress> endpoint(String containerId, int port);
 
+    /**
+     * The base URL (scheme, host and port, no path) at which a container of {@code spec} reaches
+     * Roost's model gateway, when this runtime gives it a way there; empty when the workload has
+     * no network path to the gateway (egress NONE, or a runtime without one). The reconciler
+     * injects per-instance gateway keys and base URLs only where this is present.
+     */
+    default Optional<String> gatewayUrl(dev.roost.core.deploy.WorkloadSpec spec) {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

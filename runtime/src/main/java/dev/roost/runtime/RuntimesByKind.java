@@ -127,6 +127,12 @@ public final class RuntimesByKind implements Runtime {
     }
 
     @Override
+    public Optional<String> gatewayUrl(dev.roost.core.deploy.WorkloadSpec spec) {
+        Runtime r = runtimes.get(spec.runtimeKind().orElse(defaultKind));
+        return r == null ? Optional.empty() : r.gatewayUrl(spec);
+    }
+
+    @Override
     public void close() {
         RuntimeException first = null;
         for (Runtime r : runtimes.values()) {

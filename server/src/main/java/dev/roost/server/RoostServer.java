@@ -99,9 +99,11 @@ public final class RoostServer implements AutoCloseable {
 
     private final Runtime givenRuntime;
     private NodeHeartbeatWatcher nodeWatcher;
+    private dev.roost.server.jails.NodeRuntime nodeRuntime;
     private JobQueue jobQueue;
     private LeaseReaper leaseReaper;
     private dev.roost.gateway.ModelGateway modelGateway;
+    private dev.roost.server.gateway.ManagedKeys managedKeys;
 
     private RoostServer(RoostConfig config, Clock clock, Runtime givenRuntime) {
         this.config = requireNonNull(config, "config is null");
@@ -161,12 +163,20 @@ public final class RoostServer implements AutoCloseable {
         MasterKeySource.Loaded masterKey = MasterKeySource.load(home, config.masterKeyFile(),
                 database.read(DatabaseSecretStore::keyIdsInUse));
         secrets = new DatabaseSecretStore(masterKey.key());
+        managedKeys = new dev.roost.server.gateway.ManagedKeys(new dev.roost.core.secret.SecretSealer(masterKey.key()));
 
+        SecretStore secretStore = secrets;
+        Database db = database;
+        nodeRuntime = new dev.roost.server.jails.NodeRuntime(database, clock, dev.roost.server.jails.NodeRuntime.Settings.defaults(),
+                workspace -> names -> db.transaction(s -> secretStore.resolve(s, s.workspaces().findByName(workspace)
+                        .orElseThrow(() -> new dev.roost.runtime.RuntimeFailure(dev.roost.runtime.RuntimeFailure.Kind.INVALID_SPEC,
+                                "workspace " + workspace + " does not exist")).id(), names)));
         if (givenRuntime != null) {
             runtime = Optional.of(givenRuntime);
         } else {
-            runtime = RuntimeSelection.select(config.runtime(), config.docker(),
-                    dev.roost.runtime.sandbox.SandboxRuntimeSettings.fromEnvironment(System.getenv(), config.home()), clock);
+            runtime = RuntimeSelection.withNodes(config.runtime(), RuntimeSelection.select(config.runtime(), config.docker(),
+                    dev.roost.runtime.sandbox.SandboxRuntimeSettings.fromEnvironment(System.getenv(), config.home()), clock),
+                    nodeRuntime, System.getenv());
             runtime.ifPresent(closeables::add);
         }
 
@@ -191,7 +201,8 @@ public final class RoostServer implements AutoCloseable {
 
         List<ApiRoute> routes = new ArrayList<>();
         AtomicReference<Map<String, Object>> openApi = new AtomicReference<>();
-        routes.addAll(new SystemRoutes(database, meters, readiness, openApi::get, Version.current()).routes());
+        dev.roost.server.gateway.InferenceReadiness inference = new dev.roost.server.gateway.InferenceReadiness(database);
+        routes.addAll(new SystemRoutes(database, meters, readiness, openApi::get, Version.current(), inference).routes());
         AuthRoutes authRoutes = new AuthRoutes(hasher, sessionTokens, loginLimiter);
         routes.addAll(authRoutes.routes());
         routes.addAll(new UserRoutes(hasher).routes());
@@ -206,7 +217,7 @@ public final class RoostServer implements AutoCloseable {
         routes.addAll(new InstanceRoutes(instanceService, runtime.isPresent()).routes());
         routes.addAll(new DeploymentRoutes(runtime, policy, clock).routes());
         routes.addAll(new SecretRoutes(secrets).routes());
-        routes.addAll(new LogRoutes(runtime, secrets, Duration.ofSeconds(15)).routes());
+        routes.addAll(new LogRoutes(runtime, secrets, managedKeys, Duration.ofSeconds(15)).routes());
         routes.addAll(new JoinTokenRoutes().routes());
         routes.addAll(new NodeRoutes(new NodeCredentialIssuer(nodeTokens, config.nodes().credentialTtl(),
                 config.nodes().heartbeatInterval(), clock),
@@ -217,14 +228,19 @@ public final class RoostServer implements AutoCloseable {
         WorkSignal workSignal = new WorkSignal(new JobWakeups(settings));
         workSignal.start();
         closeables.add(workSignal);
-        routes.addAll(new TaskRoutes(database, workSignal, config.tasks(), Duration.ofSeconds(15)).routes());
+        routes.addAll(new TaskRoutes(database, workSignal, config.tasks(), Duration.ofSeconds(15), inference).routes());
         routes.addAll(new NodeJobRoutes(database, jobQueue, workSignal, config.tasks()).routes());
+        routes.addAll(new dev.roost.server.jails.JailRoutes(nodeRuntime).routes());
         dev.roost.gateway.ModelGateway modelGateway = new dev.roost.gateway.ModelGateway(database, secrets, config.gateway(),
                 meters, clock);
         closeables.add(modelGateway); // closed after the HTTP server stops: it writes the usage still queued
         this.modelGateway = modelGateway;
         routes.addAll(new dev.roost.server.gateway.GatewayAdminRoutes(secrets, modelGateway).routes());
         routes.addAll(new dev.roost.server.gateway.GatewayRoutes(modelGateway).routes());
+        routes.addAll(new dev.roost.server.gateway.InferenceRoutes(inference).routes());
+        // Prompt tasks are answered here, through the gateway in process; closed before the gateway writes its last usage.
+        dev.roost.server.tasks.PromptRunner promptRunner = new dev.roost.server.tasks.PromptRunner(database, jobQueue, workSignal,
+                config.tasks(), modelGateway, managedKeys, inference, clock, 16);
         openApi.set(OpenApiDocument.build(routes, Version.current()));
 
         // The web console: pages under /console that forward to the API routes above (same rules, same audit).
@@ -244,7 +260,8 @@ public final class RoostServer implements AutoCloseable {
         }
         if (runtime.isPresent() && config.reconcilerEnabled()) {
             Reconciler started = new Reconciler(database, new LeaderLock(settings, "reconciler", List.of(InstanceRepository.CHANNEL)),
-                    runtime.get(), secrets, instanceService, policy, clock, meters, Reconciler.Settings.defaults(config.reconcileInterval()));
+                    runtime.get(), secrets, instanceService, policy, clock, meters, Reconciler.Settings.defaults(config.reconcileInterval()),
+                    managedKeys, modelGateway);
             closeables.add(started); // closed before the runtime and the database
             started.start();
             reconciler = Optional.of(started);
@@ -254,6 +271,9 @@ public final class RoostServer implements AutoCloseable {
         nodeWatcher.start();
         closeables.add(nodeWatcher);
         this.nodeWatcher = nodeWatcher;
+
+        promptRunner.start();
+        closeables.add(promptRunner);
 
         leaseReaper = new LeaseReaper(jobQueue, config.tasks().reaperInterval());
         leaseReaper.start();
@@ -296,6 +316,11 @@ public final class RoostServer implements AutoCloseable {
     /** Where instances run; empty when the server runs none (setting {@code runtime=none}, or no Docker found). */
     public Optional<Runtime> runtime() {
         return runtime;
+    }
+
+    /** Sandboxed instances on joined nodes (also when another runtime is given or selected). */
+    public dev.roost.server.jails.NodeRuntime nodeRuntime() {
+        return nodeRuntime;
     }
 
     /** The reconciler; empty when the server has no runtime. */

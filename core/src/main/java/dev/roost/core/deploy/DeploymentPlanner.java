@@ -128,7 +128,18 @@ public final class DeploymentPlanner {
                 }
             }
             if (keep.isEmpty()) {
-                if (!old.isEmpty()) {
+                // A container of this very version built from another spec (e.g. the instance's gateway
+                // key was replaced) holds the name its successor needs: it goes first, no surge.
+                List<ObservedContainer> sameVersion = old.stream().filter(c -> c.version() == spec.version()).toList();
+                for (ObservedContainer c : sameVersion) {
+                    actions.add(new RuntimeAction.RemoveContainer(id, c.containerId(), "replace replica " + r + " of " + version
+                            + ", built from another spec (same version: it cannot run beside its successor)"));
+                }
+                old = old.stream().filter(c -> c.version() != spec.version()).toList();
+                if (!sameVersion.isEmpty()) {
+                    actions.add(new RuntimeAction.CreateContainer(spec, r, "recreate replica " + r + " of " + version
+                            + " from its current spec"));
+                } else if (!old.isEmpty()) {
                     actions.add(new RuntimeAction.CreateContainer(spec, r, "roll out " + version + ": replica " + r
                             + " runs version " + old.get(0).version() + ", built from another spec"));
                 } else if (desired.establishing()) {

@@ -95,6 +95,28 @@ public record WorkloadSpec(
     }
 
     /**
+     * This workload with more environment: plain variables {@code moreEnv} and secret ones
+     * {@code moreSecretEnv} (variable to secret reference), each added only where the manifest
+     * does not set the same variable itself (the manifest's own value wins).
+     */
+    public WorkloadSpec withAddedEnvironment(Map<String, String> moreEnv, Map<String, String> moreSecretEnv) {
+        TreeMap<String, String> newEnv = new TreeMap<>(env);
+        TreeMap<String, String> newSecretEnv = new TreeMap<>(secretEnv);
+        moreEnv.forEach((name, value) -> {
+            if (!env.containsKey(name) && !secretEnv.containsKey(name)) {
+                newEnv.put(name, value);
+            }
+        });
+        moreSecretEnv.forEach((name, reference) -> {
+            if (!env.containsKey(name) && !secretEnv.containsKey(name)) {
+                newSecretEnv.put(name, reference);
+            }
+        });
+        return new WorkloadSpec(instanceId, workspace, instance, version, image, pullPolicy, command, newEnv, newSecretEnv,
+                secretFiles, cpuMillis, memoryBytes, pidsLimit, replicas, volumes, network, health, runtimeKind);
+    }
+
+    /**
      * The workload of {@code manifest} as version {@code version} of instance {@code instanceId}.
      * Environment values of the form {@code secret:NAME} become secret environment entries;
      * {@code spec.secrets} add environment variables and files.

@@ -54,8 +54,8 @@ public enum ErrorCode {
     LEASE_LOST(409, "The lease on this job is no longer held"),
     /** A task's result was asked for while it is still queued or running. */
     TASK_NOT_FINISHED(409, "The task has not finished yet"),
-    /** A prompt task cannot run: prompt tasks are not connected to the model gateway yet. Prompts are never executed as commands. */
-    INFERENCE_UNAVAILABLE(503, "No model gateway is available for prompt tasks"),
+    /** A prompt task cannot be answered: no default model, or none of its providers answers. Prompts are never executed as commands. */
+    INFERENCE_UNAVAILABLE(503, "No model can answer prompt tasks"),
     /** A node cannot jail jobs (no usable bubblewrap or cgroups), so it runs none. */
     SANDBOX_UNAVAILABLE(409, "No usable sandbox on this node"),
     // Model gateway (answered in the wire format of the endpoint called)

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  */
 public enum CredentialPattern {
     PRIVATE_KEY("a PEM private key", "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"),
+    ROOST_VIRTUAL_KEY("a Roost gateway virtual key", "(?<![A-Za-z0-9_-])roost_vk_[A-Za-z0-9_-]{20,}"),
     ANTHROPIC_API_KEY("an Anthropic API key", "(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}"),
     OPENAI_API_KEY("an OpenAI-style API key", "(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,}"),
     GITHUB_TOKEN("a GitHub token", "(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,}"),
@@ -61,6 +62,11 @@ public enum CredentialPattern {
 
     public static boolean containsAny(String text) {
         return find(text).isPresent();
+    }
+
+    /** {@code text} with every match of this one pattern replaced by {@code replacement}. */
+    public String replaceIn(String text, String replacement) {
+        return text == null ? null : pattern.matcher(text).replaceAll(Matcher.quoteReplacement(replacement));
     }
 
     /** {@code text} with every credential-looking part replaced by {@code [redacted]}. */

@@ -213,13 +213,35 @@ class DeploymentPlannerProperties {
             if (action instanceof RuntimeAction.RemoveContainer remove) {
                 ObservedContainer removed = s.observed().stream().filter(c -> c.containerId().equals(remove.containerId())).findFirst()
                         .orElseThrow();
+                // A container of the same version built from another spec (e.g. after the instance's gateway key was
+                // replaced) shares its successor's name: it goes first, see the next property.
                 boolean replacedByRollout = !removed.specHash().equals(hash) && removed.replica() < s.desired().spec().replicas()
-                        && s.desired().state() == DesiredState.RUNNING && removed.running();
+                        && s.desired().state() == DesiredState.RUNNING && removed.running()
+                        && removed.version() != s.desired().spec().version();
                 if (replacedByRollout) {
                     boolean successorHealthy = s.observed().stream().anyMatch(c -> c.instanceId().equals(ME) && c.specHash().equals(hash)
                             && c.replica() == removed.replica() && c.running() && s.desired().ready().contains(c.containerId()));
                     assertThat(successorHealthy).as("replica %d has a healthy successor before %s", removed.replica(), remove)
                             .isTrue();
+                }
+            }
+        }
+    }
+
+    @Property(tries = 1000)
+    void aContainerOfTheSameVersionFromAnotherSpecIsRemovedBeforeItsSuccessorIsCreated(@ForAll("scenarios") Scenario s) {
+        List<RuntimeAction> actions = DeploymentPlanner.plan(s.desired(), s.observed()).actions();
+        String hash = s.desired().spec().specHash();
+        int version = s.desired().spec().version();
+        for (int i = 0; i < actions.size(); i++) {
+            if (actions.get(i) instanceof RuntimeAction.CreateContainer create) {
+                List<String> earlier = actions.subList(0, i).stream().flatMap(a -> containerOf(a).stream()).toList();
+                for (ObservedContainer c : s.observed()) {
+                    boolean sameName = c.instanceId().equals(ME) && c.version() == version && c.replica() == create.replica()
+                            && !c.specHash().equals(hash);
+                    if (sameName) {
+                        assertThat(earlier).as("%s is removed before %s", c.containerId(), create).contains(c.containerId());
+                    }
                 }
             }
         }

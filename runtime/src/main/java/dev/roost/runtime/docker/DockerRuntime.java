@@ -473,8 +473,9 @@ public final class DockerRuntime implements Runtime {
                 mounts.add(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(volume.mountPath()));
             }
             Optional<String> gateway = network.map(this::ensureNetwork);
-            if (network.isPresent() && network.get().kind() == InstanceNetwork.Kind.GATEWAY) {
-                env.add(GATEWAY_URL_ENV + "=http://" + GATEWAY_HOST + ":" + settings.gatewayPort());
+            if (network.isPresent() && network.get().kind() == InstanceNetwork.Kind.GATEWAY
+                    && !spec.env().containsKey(GATEWAY_URL_ENV)) {
+                env.add(GATEWAY_URL_ENV + "=" + gatewayBaseUrl());
             }
             HostConfig host = HostConfig.newHostConfig()
                     .withPidsLimit(spec.pidsLimit())
@@ -531,6 +532,17 @@ public final class DockerRuntime implements Runtime {
         } finally {
             env.clear();
         }
+    }
+
+    /** Containers with egress GATEWAY_ONLY or RESTRICTED reach the gateway at {@code gateway.roost.internal}. */
+    @Override
+    public Optional<String> gatewayUrl(WorkloadSpec spec) {
+        return InstanceNetwork.of(spec.instanceId(), spec.network())
+                .filter(n -> n.kind() == InstanceNetwork.Kind.GATEWAY).map(n -> gatewayBaseUrl());
+    }
+
+    private String gatewayBaseUrl() {
+        return "http://" + GATEWAY_HOST + ":" + settings.gatewayPort();
     }
 
     /** Fails before anything is made when the workload cannot run safely or at all here. */

@@ -53,6 +53,7 @@ public final class FakeRuntime implements Runtime {
     private final Map<Class<?>, Integer> applied = new HashMap<>();
     private final Map<String, InetSocketAddress> endpoints = new HashMap<>();
     private volatile boolean available = true;
+    private volatile String gatewayUrl;
 
     public FakeRuntime(Clock clock) {
         this.clock = requireNonNull(clock, "clock is null");
@@ -167,6 +168,28 @@ public final class FakeRuntime implements Runtime {
     }
 
     /** The value the container received for environment variable {@code name}, if any secret went there. */
+    /**
+     * Makes workloads with gateway egress (GATEWAY_ONLY, RESTRICTED) reach the model gateway at
+     * {@code url}, as Docker's do; without it the fake offers no path to the gateway.
+     */
+    public FakeRuntime withGatewayUrl(String url) {
+        this.gatewayUrl = url;
+        return this;
+    }
+
+    @Override
+    public Optional<String> gatewayUrl(WorkloadSpec spec) {
+        String url = gatewayUrl;
+        return url == null || spec.network().egress() == dev.roost.core.manifest.Network.Egress.NONE
+                ? Optional.empty() : Optional.of(url);
+    }
+
+    /** The plain environment a container was created with (secret values not included). */
+    public synchronized Map<String, String> environment(String containerId) {
+        Container c = containers.get(containerId);
+        return c == null ? Map.of() : c.spec.env();
+    }
+
     public synchronized Optional<String> injectedSecret(String containerId, String name) {
         return Optional.ofNullable(existing(containerId).secretEnv.get(name));
     }

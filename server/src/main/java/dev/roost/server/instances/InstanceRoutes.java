@@ -60,7 +60,8 @@ public final class InstanceRoutes {
             Map<String, Object> changes, String diff, JsonNode manifest) {
     }
 
-    public record InstanceDetail(InstanceView instance, Map<String, Integer> tags, JsonNode manifest) {
+    /** {@code nodes}: the joined nodes its sandboxed replicas run on (empty when none runs on a node). */
+    public record InstanceDetail(InstanceView instance, Map<String, Integer> tags, JsonNode manifest, List<String> nodes) {
     }
 
     public record VersionView(int version, String sha256, String source, List<String> warnings, String createdBy,
@@ -184,7 +185,7 @@ public final class InstanceRoutes {
         Instance instance = find(call);
         ManifestVersion current = call.session().manifests().find(instance.id(), instance.currentVersion()).orElseThrow();
         return new InstanceDetail(InstanceView.of(instance), call.session().manifests().tags(instance.id()),
-                stored(current.manifestJson()));
+                stored(current.manifestJson()), dev.roost.server.jails.NodeRuntime.nodeNames(call.session(), instance.id()));
     }
 
     private Object delete(Call call) {

@@ -7,6 +7,7 @@ import dev.roost.core.error.ErrorCode;
 import dev.roost.core.error.FieldError;
 import dev.roost.core.error.RoostException;
 import dev.roost.core.instance.Instance;
+import dev.roost.core.secret.CredentialPattern;
 import dev.roost.core.secret.SecretMasker;
 import dev.roost.core.secret.SecretValue;
 import dev.roost.core.workspace.Role;
@@ -20,6 +21,7 @@ import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
 import dev.roost.server.http.Json;
 import dev.roost.server.http.Reply;
+import dev.roost.server.gateway.ManagedKeys;
 import dev.roost.store.secrets.SecretMetadata;
 import dev.roost.store.secrets.SecretStore;
 import io.javalin.http.Context;
@@ -59,13 +61,16 @@ public final class LogRoutes {
 
     private final Optional<Runtime> runtime;
     private final SecretStore secrets;
+    private final ManagedKeys managedKeys;
+    private static final String VIRTUAL_KEY_MARK = "roost_vk_";
     private final Duration heartbeat;
 
     /**
      * @param heartbeat how long a followed stream may stay silent before a comment line keeps it
      *                  (and proxies on the way) from timing out; also how soon a gone client is noticed
      */
-    public LogRoutes(Optional<Runtime> runtime, SecretStore secrets, Duration heartbeat) {
+    public LogRoutes(Optional<Runtime> runtime, SecretStore secrets, ManagedKeys managedKeys, Duration heartbeat) {
+        this.managedKeys = requireNonNull(managedKeys, "managedKeys is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
         this.secrets = requireNonNull(secrets, "secrets is null");
         this.heartbeat = requireNonNull(heartbeat, "heartbeat is null");
@@ -182,17 +187,20 @@ public final class LogRoutes {
         for (int version : new TreeSet<>(List.of(instance.currentVersion(), container.version()))) {
             StoredManifests.find(call.session(), instance.id(), version).ifPresent(m -> names.addAll(m.secretReferences()));
         }
-        if (names.isEmpty()) {
-            return SecretMasker.none();
-        }
-        Set<String> existing = secrets.list(call.session(), call.workspace().id()).stream().map(SecretMetadata::name)
-                .collect(Collectors.toSet());
-        names.retainAll(existing);
-        Map<String, SecretValue> values = secrets.resolve(call.session(), call.workspace().id(), names);
+        List<SecretValue> values = new ArrayList<>();
         try {
-            return SecretMasker.of(values.values());
+            // The instance's gateway key, in every encoding the masker knows (the pattern in view() catches it plain).
+            ManagedKeys.instanceKey(call.session(), instance.id())
+                    .flatMap(key -> managedKeys.open(call.session(), call.workspace().id(), key.keyId())).ifPresent(values::add);
+            if (!names.isEmpty()) {
+                Set<String> existing = secrets.list(call.session(), call.workspace().id()).stream().map(SecretMetadata::name)
+                        .collect(Collectors.toSet());
+                names.retainAll(existing);
+                values.addAll(secrets.resolve(call.session(), call.workspace().id(), names).values());
+            }
+            return values.isEmpty() ? SecretMasker.none() : SecretMasker.of(values);
         } finally {
-            values.values().forEach(SecretValue::close);
+            values.forEach(SecretValue::close);
         }
     }
 
@@ -212,6 +220,10 @@ public final class LogRoutes {
 
     private static LogLineView view(LogLine line, SecretMasker masker, int replica) {
         String text = masker.mask(line.text());
+        if (text.contains(VIRTUAL_KEY_MARK)) {
+            // Any Roost virtual key, the instance's own included (also one replaced since the line was written).
+            text = CredentialPattern.ROOST_VIRTUAL_KEY.replaceIn(text, SecretMasker.MASK);
+        }
         if (text.length() > MAX_LINE_CHARS) {
             text = text.substring(0, MAX_LINE_CHARS) + " [line cut at " + MAX_LINE_CHARS + " characters]";
         }

@@ -145,7 +145,9 @@ public final class DeploymentRoutes {
                 return new PlanView(instance.name(), instance.currentVersion(), instance.desiredState().name(), instance.status().name(),
                         instance.statusReason(), target.establishing(), List.of(), List.of(), containers, refused.reason(), rt.name());
             }
-            case Workloads.Prepared.Ready ready -> {
+            case Workloads.Prepared.Ready prepared -> {
+                Workloads.Prepared.Ready ready = prepared.withSpec(InstanceGatewayAccess.preview(rt, prepared,
+                        dev.roost.server.gateway.ManagedKeys.instanceKey(call.session(), instance.id()), clock.instant()));
                 String hash = ready.spec().specHash();
                 containers = observed.stream().map(c -> view(c, c.specHash().equals(hash))).toList();
                 // Health verdicts live with the reconciler that probes; the preview assumes the containers are healthy.

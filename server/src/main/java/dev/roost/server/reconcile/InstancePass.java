@@ -20,6 +20,7 @@ import dev.roost.core.workspace.Workspace;
 import dev.roost.runtime.Runtime;
 import dev.roost.runtime.RuntimeFailure;
 import dev.roost.server.instances.ApplyOutcome;
+import dev.roost.server.gateway.ManagedKeys;
 import dev.roost.server.instances.InstanceService;
 import dev.roost.store.Database;
 import dev.roost.store.instances.ReconcileStateRepository.Target;
@@ -61,10 +62,12 @@ final class InstancePass {
     private final HealthChecks health;
     private final ReconcilerMetrics metrics;
     private final Clock clock;
+    private final InstanceGatewayAccess gatewayAccess;
+    private final ManagedKeys keys;
     private final Map<UUID, List<String>> lastDrift = new ConcurrentHashMap<>();
 
     InstancePass(Database database, Runtime runtime, SecretStore secrets, InstanceService service, Workloads workloads,
-            HealthChecks health, ReconcilerMetrics metrics, Clock clock) {
+            HealthChecks health, ReconcilerMetrics metrics, Clock clock, InstanceGatewayAccess gatewayAccess, ManagedKeys keys) {
         this.database = requireNonNull(database, "database is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
         this.secrets = requireNonNull(secrets, "secrets is null");
@@ -73,6 +76,8 @@ final class InstancePass {
         this.health = requireNonNull(health, "health is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.gatewayAccess = requireNonNull(gatewayAccess, "gatewayAccess is null");
+        this.keys = requireNonNull(keys, "keys is null");
     }
 
     /** How long an exited (or repeatedly failing) container waits before its next restart: 2 s, doubling, at most 5 min. */
@@ -123,9 +128,14 @@ final class InstancePass {
         return ids;
     }
 
-    void run(Target t, List<ObservedContainer> observed, Quota quota, String passId) {
+    /**
+     * @param gatewayKey the instance's managed gateway key as read at the start of the pass, if it has one
+     */
+    void run(Target t, List<ObservedContainer> observed, Quota quota, String passId, Optional<ManagedKeys.ManagedKey> gatewayKey) {
         Changes changes = new Changes(t, clock.instant(), passId);
         if (t.desiredState() == DesiredState.DELETED) {
+            // A deleted instance's key stops working at once, before its containers are gone.
+            gatewayKey.ifPresent(key -> gatewayAccess.revoke(key, t.workspace(), "the instance was deleted", passId, changes.now));
             remove(t, observed, changes);
         } else {
             switch (workloads.prepare(t, quota)) {
@@ -134,7 +144,8 @@ final class InstancePass {
                         changes.event(Kind.POLICY, refused.reason(), Map.of());
                     }
                 }
-                case Workloads.Prepared.Ready ready -> converge(t, ready, observed, changes);
+                case Workloads.Prepared.Ready ready -> converge(t,
+                        ready.withSpec(gatewayAccess.attach(t, ready, gatewayKey, passId, changes.now)), observed, changes);
             }
         }
         changes.commit();
@@ -372,7 +383,8 @@ final class InstancePass {
         changes.event(Kind.PLAN, plan.actions().size() + (plan.actions().size() == 1 ? " action" : " actions") + ": "
                 + String.join("; ", plan.actions().stream().map(RuntimeAction::describe).toList()),
                 Map.of("actions", steps, "drift", plan.drift()));
-        StoreSecretSource secretSource = new StoreSecretSource(database, secrets, t.workspaceId());
+        GatewayKeySource secretSource = new GatewayKeySource(new StoreSecretSource(database, secrets, t.workspaceId()), database,
+                keys, t.workspaceId(), clock);
         for (RuntimeAction action : plan.actions()) {
             String type = type(action);
             changes.event(Kind.ACTION_STARTED, action.describe() + ": " + action.reason(), Map.of("type", type));

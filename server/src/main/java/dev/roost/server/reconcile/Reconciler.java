@@ -16,6 +16,8 @@ import dev.roost.core.workspace.Workspace;
 import dev.roost.runtime.Runtime;
 import dev.roost.runtime.RuntimeFailure;
 import dev.roost.runtime.SecretSource;
+import dev.roost.gateway.ConfigChanges;
+import dev.roost.server.gateway.ManagedKeys;
 import dev.roost.server.instances.InstanceService;
 import dev.roost.store.Database;
 import dev.roost.store.LeaderLock;
@@ -31,6 +33,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -103,6 +106,8 @@ public final class Reconciler implements AutoCloseable {
     private final Workloads workloads;
     private final HealthChecks health;
     private final InstancePass instancePass;
+    private final ManagedKeys keys;
+    private final InstanceGatewayAccess gatewayAccess;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore permits;
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
@@ -114,7 +119,7 @@ public final class Reconciler implements AutoCloseable {
     private Thread loop;
 
     public Reconciler(Database database, LeaderLock lock, Runtime runtime, SecretStore secrets, InstanceService service,
-            ManifestPolicy policy, Clock clock, MeterRegistry meters, Settings settings) {
+            ManifestPolicy policy, Clock clock, MeterRegistry meters, Settings settings, ManagedKeys keys, ConfigChanges gatewayChanges) {
         this.database = requireNonNull(database, "database is null");
         this.lock = requireNonNull(lock, "lock is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
@@ -124,8 +129,10 @@ public final class Reconciler implements AutoCloseable {
         this.metrics = new ReconcilerMetrics(requireNonNull(meters, "meters is null"));
         this.workloads = new Workloads(requireNonNull(policy, "policy is null"));
         this.health = new HealthChecks(runtime);
+        this.keys = requireNonNull(keys, "keys is null");
+        this.gatewayAccess = new InstanceGatewayAccess(database, runtime, keys, requireNonNull(gatewayChanges, "gatewayChanges is null"));
         this.instancePass = new InstancePass(database, runtime, secrets, requireNonNull(service, "service is null"), workloads, health,
-                metrics, clock);
+                metrics, clock, gatewayAccess, keys);
         this.permits = new Semaphore(settings.parallelism());
     }
 
@@ -246,6 +253,8 @@ public final class Reconciler implements AutoCloseable {
             Set<UUID> known = new HashSet<>();
             targets.forEach(t -> known.add(t.id()));
             removeOrphans(known, all, passId);
+            Map<UUID, ManagedKeys.ManagedKey> gatewayKeys = database.read(ManagedKeys::instanceKeys);
+            revokeOrphanKeys(known, gatewayKeys, passId);
 
             List<Task> tasks = new ArrayList<>();
             for (Target t : targets) {
@@ -255,7 +264,8 @@ public final class Reconciler implements AutoCloseable {
                 Quota quota = quotas.get(t.workspaceId());
                 List<ObservedContainer> observed = byInstance.getOrDefault(t.id(), List.of());
                 Task task = new Task(t);
-                task.future = executor.submit(() -> runOne(task, observed, quota, passId));
+                Optional<ManagedKeys.ManagedKey> gatewayKey = Optional.ofNullable(gatewayKeys.get(t.id()));
+                task.future = executor.submit(() -> runOne(task, observed, quota, passId, gatewayKey));
                 tasks.add(task);
             }
             await(tasks);
@@ -286,7 +296,8 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    private void runOne(Task task, List<ObservedContainer> observed, Quota quota, String passId) {
+    private void runOne(Task task, List<ObservedContainer> observed, Quota quota, String passId,
+            Optional<ManagedKeys.ManagedKey> gatewayKey) {
         try {
             permits.acquire();
         } catch (InterruptedException e) {
@@ -299,7 +310,7 @@ public final class Reconciler implements AutoCloseable {
             if (quota == null) {
                 throw new IllegalStateException("workspace " + task.target.workspace() + " has no quota");
             }
-            instancePass.run(task.target, observed, quota, passId);
+            instancePass.run(task.target, observed, quota, passId, gatewayKey);
         } catch (RuntimeException e) {
             metrics.failure("instance");
             log.warn("Reconciling instance {}/{} failed; retrying in the next pass: {}", task.target.workspace(), task.target.name(),
@@ -354,6 +365,21 @@ public final class Reconciler implements AutoCloseable {
             } catch (RuntimeException e) {
                 metrics.action("remove", "failed");
                 log.warn("Could not remove orphan container ({}): {}", action.describe(), e.getMessage());
+            }
+        }
+    }
+
+    /** Keys of instances Roost no longer knows (purged while no reconciler ran) are revoked. */
+    private void revokeOrphanKeys(Set<UUID> known, Map<UUID, ManagedKeys.ManagedKey> gatewayKeys, String passId) {
+        for (ManagedKeys.ManagedKey key : gatewayKeys.values()) {
+            if (!known.contains(key.instanceId())) {
+                try {
+                    String workspace = database.read(s -> s.workspaces().findById(key.workspaceId()).map(w -> w.name()).orElse(null));
+                    gatewayAccess.revoke(key, workspace, "the instance no longer exists", passId, clock.instant());
+                } catch (RuntimeException e) {
+                    metrics.failure("gateway-key");
+                    log.warn("Could not revoke gateway key {} of a removed instance: {}", key.keyId(), e.getMessage());
+                }
             }
         }
     }

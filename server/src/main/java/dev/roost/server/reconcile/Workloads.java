@@ -7,6 +7,7 @@ import dev.roost.core.error.RoostException;
 import dev.roost.core.manifest.Lifecycle;
 import dev.roost.core.manifest.ManifestFormats;
 import dev.roost.core.manifest.ManifestValidator;
+import dev.roost.core.manifest.ModelAccess;
 import dev.roost.core.manifest.ValidatedManifest;
 import dev.roost.core.policy.ManifestPolicy;
 import dev.roost.core.policy.PolicyContext;
@@ -37,7 +38,11 @@ final class Workloads {
     /** The outcome of preparing one manifest version. */
     sealed interface Prepared {
         /** Ready to plan. */
-        record Ready(WorkloadSpec spec, Lifecycle lifecycle) implements Prepared {
+        record Ready(WorkloadSpec spec, Lifecycle lifecycle, ModelAccess model) implements Prepared {
+            /** The same, converging to {@code other} (the workload with its gateway access attached). */
+            Ready withSpec(WorkloadSpec other) {
+                return new Ready(other, lifecycle, model);
+            }
         }
 
         /** The stored manifest no longer passes; {@code reason} says why, for the status. */
@@ -58,7 +63,7 @@ final class Workloads {
             // other instances' usage was checked then too: only the rules and per-instance limits are checked again.
             policy.evaluate(manifest, new PolicyContext(quota, QuotaUsage.NONE), true);
             prepared = new Prepared.Ready(WorkloadSpec.of(target.id(), target.version(), manifest.manifest()),
-                    manifest.manifest().spec().lifecycle());
+                    manifest.manifest().spec().lifecycle(), manifest.manifest().spec().model());
         } catch (RoostException e) {
             prepared = new Prepared.Refused("version " + target.version() + " no longer passes: " + e.getMessage()
                     + " Nothing was applied; apply a corrected manifest.");

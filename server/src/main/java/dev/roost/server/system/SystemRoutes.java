@@ -2,6 +2,7 @@ package dev.roost.server.system;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.roost.server.gateway.InferenceReadiness;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
@@ -21,8 +22,11 @@ public final class SystemRoutes {
     private final Supplier<Map<String, Object>> openApi;
     private final String version;
 
+    private final InferenceReadiness inference;
+
     public SystemRoutes(Database database, PrometheusMeterRegistry prometheus, Readiness readiness,
-            Supplier<Map<String, Object>> openApi, String version) {
+            Supplier<Map<String, Object>> openApi, String version, InferenceReadiness inference) {
+        this.inference = requireNonNull(inference, "inference is null");
         this.database = requireNonNull(database, "database is null");
         this.prometheus = requireNonNull(prometheus, "prometheus is null");
         this.readiness = requireNonNull(readiness, "readiness is null");
@@ -33,14 +37,24 @@ public final class SystemRoutes {
     public record Health(String status, String version) {
     }
 
-    public record Ready(String status, Map<String, String> checks) {
+    /**
+     * {@code status} and {@code checks} are the control plane's: 200 while it can serve requests.
+     * {@code inference} says whether prompts can be answered with the server-wide default model;
+     * it never makes the answer 503 (a workspace may have a default model of its own).
+     */
+    public record Ready(String status, Map<String, String> checks, Inference inference) {
+    }
+
+    /** {@code status}: available or unavailable; {@code promptTasks}: whether prompt tasks are answered with it. */
+    public record Inference(String status, boolean promptTasks, String scope, String defaultModel, String reason) {
     }
 
     public List<ApiRoute> routes() {
         return List.of(
                 ApiRoute.get("/healthz", Access.PUBLIC, "Liveness: the process answers", call -> new Health("alive", version))
                         .returns(Health.class),
-                ApiRoute.get("/readyz", Access.PUBLIC, "Readiness: the server can serve requests", this::ready)
+                ApiRoute.get("/readyz", Access.PUBLIC, "Readiness: the server can serve requests (200/503); "
+                                + "'inference' says whether prompts can be answered with the server-wide default model", this::ready)
                         .returns(Ready.class),
                 ApiRoute.get("/metrics", Access.METRICS, "Prometheus metrics", call ->
                         Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", prometheus.scrape())),
@@ -55,6 +69,20 @@ public final class SystemRoutes {
         boolean db = database.ping();
         checks.put("database", db ? "ok" : "unreachable");
         boolean ok = started && db;
-        return Reply.json(ok ? 200 : 503, new Ready(ok ? "ready" : "not ready", checks));
+        Inference inference = null;
+        if (db) {
+            try {
+                InferenceReadiness.Status status = this.inference.serverWide();
+                // Anyone may read /readyz: it names no provider, host or model, only what to configure.
+                String reason = status.available() ? null : status.defaultModel() == null ? status.reason()
+                        : "The server-wide default model '" + status.defaultModel() + "' has no reachable target. "
+                                + "'roost status' (signed in, with a workspace) says which and why.";
+                inference = new Inference(status.status(), status.available(), "server", status.defaultModel(), reason);
+                checks.put("inference", status.available() ? "ok" : "unavailable");
+            } catch (RuntimeException e) {
+                checks.put("inference", "unknown");
+            }
+        }
+        return Reply.json(ok ? 200 : 503, new Ready(ok ? "ready" : "not ready", checks, inference));
     }
 }

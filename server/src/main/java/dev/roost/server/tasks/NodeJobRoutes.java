@@ -129,7 +129,8 @@ public final class NodeJobRoutes {
         Map<String, String> labels = capabilities.labels() == null ? Map.of() : capabilities.labels();
         ClaimRequest request = new ClaimRequest(nodeId.toString(), body.capacity() == null ? 1 : body.capacity(), labels,
                 body.freeCpuMillis() == null ? Long.MAX_VALUE : body.freeCpuMillis(),
-                body.freeMemoryBytes() == null ? Long.MAX_VALUE : body.freeMemoryBytes(), settings.lease());
+                body.freeMemoryBytes() == null ? Long.MAX_VALUE : body.freeMemoryBytes(), settings.lease())
+                .ofKinds(java.util.Set.of(TaskRepository.KIND)); // prompt jobs are the server's own, never a node's
         Duration wait = Duration.ofSeconds(body.waitSeconds() == null ? 0 : body.waitSeconds());
         // The wait happens after this request's transaction, so a waiting node holds no connection.
         return Reply.streamed("application/json", ctx -> answerClaim(ctx, nodeId, request, wait));

@@ -7,6 +7,7 @@ import dev.roost.core.error.FieldError;
 import dev.roost.core.error.RoostException;
 import dev.roost.core.workspace.Role;
 import dev.roost.server.config.TaskSettings;
+import dev.roost.server.gateway.InferenceReadiness;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
@@ -48,8 +49,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Tasks: a user hands Roost commands or a script; it is queued as a job of kind {@code task},
  * a node claims it and runs it in its sandbox, streams the output and reports the result. A
- * prompt task is refused with INFERENCE_UNAVAILABLE until prompt tasks are connected to the model gateway: prompt text
- * is never run as a command.
+ * prompt is queued as a job of kind {@code prompt} that the server's {@link PromptRunner} sends
+ * to the workspace's default model; prompt text is never run as a command. While the workspace
+ * has no usable default model a prompt is refused at once with INFERENCE_UNAVAILABLE.
  *
  * <p>VIEWERs see that tasks exist and how they ended (list, get); reading output and results
  * needs OPERATOR, as for instance logs (output routinely carries user data); submitting and
@@ -74,12 +76,19 @@ public final class TaskRoutes {
     private static final Pattern LABEL_KEY = Pattern.compile("^[a-zA-Z0-9]([a-zA-Z0-9._/-]{0,62}[a-zA-Z0-9])?$");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("^[\\x21-\\x7e]{1,200}$");
 
+    static final int MAX_PROMPT_CHARS = 128 * 1024;
+    /** The job kinds the task API shows: sandboxed tasks and prompts. */
+    static final List<String> KINDS = List.of(TaskRepository.KIND, PromptRunner.KIND);
+
     private final Database database;
     private final WorkSignal signal;
     private final TaskSettings settings;
     private final Duration streamHeartbeat;
+    private final InferenceReadiness inference;
 
-    public TaskRoutes(Database database, WorkSignal signal, TaskSettings settings, Duration streamHeartbeat) {
+    public TaskRoutes(Database database, WorkSignal signal, TaskSettings settings, Duration streamHeartbeat,
+            InferenceReadiness inference) {
+        this.inference = requireNonNull(inference, "inference is null");
         this.database = requireNonNull(database, "database is null");
         this.signal = requireNonNull(signal, "signal is null");
         this.settings = requireNonNull(settings, "settings is null");
@@ -89,8 +98,9 @@ public final class TaskRoutes {
     public List<ApiRoute> routes() {
         return List.of(
                 ApiRoute.post(BASE, Access.workspace(Role.OPERATOR),
-                                "Submit a task: commands (argv lists, no shell) or a script, run in a sandbox on a node; "
-                                        + "prompt tasks answer 503 INFERENCE_UNAVAILABLE", this::submit)
+                                "Submit a task: commands (argv lists, no shell) or a script, run in a sandbox on a node, or "
+                                        + "a prompt for the workspace's default model (503 INFERENCE_UNAVAILABLE while it has none "
+                                        + "that can answer)", this::submit)
                         .accepts(TaskRequest.class).returns(TaskView.class),
                 ApiRoute.get(BASE, Access.workspace(Role.VIEWER), "List tasks, newest first", this::list)
                         .query("limit", "1 to 200 (default 50)").query("before", "the cursor 'next' of the previous page")
@@ -122,9 +132,9 @@ public final class TaskRoutes {
         TaskRequest request = call.body(TaskRequest.class);
         new Checks().required("/mode", request.mode()).throwIfAny();
         switch (request.mode()) {
-            case "prompt" -> throw new RoostException(ErrorCode.INFERENCE_UNAVAILABLE,
-                    "Prompt tasks are not connected to the model gateway yet, so they cannot run; the prompt was "
-                            + "not run (prompt text is never executed as a command). Run commands or a script instead.");
+            case "prompt" -> {
+                return submitPrompt(call, request);
+            }
             case "commands", "script" -> {
             }
             default -> throw new RoostException(ErrorCode.VALIDATION_FAILED, "mode must be commands, script or prompt.",
@@ -207,7 +217,7 @@ public final class TaskRoutes {
                 .map(f -> new TaskSpec.AttachmentEntry(f.getKey(), f.getValue().length, TaskRepository.sha256(f.getValue())))
                 .toList();
         TaskSpec spec = new TaskSpec(request.mode(), commands ? request.commands() : null, commands ? null : request.script(),
-                request.timeoutSeconds(), request.cpuMillis(), request.memoryBytes(), egress, listed, call.principal().actor());
+                request.timeoutSeconds(), request.cpuMillis(), request.memoryBytes(), egress, listed, call.principal().actor(), null);
         // The submitter is part of the payload, so the same key from someone else is a different request;
         // the payload of the first submission is what counts.
         JobRequest job = new JobRequest(call.workspace().id(), TaskRepository.KIND, Json.encodeToString(spec), 0,
@@ -242,6 +252,56 @@ public final class TaskRoutes {
             signal.signal();
             ctx.result(Json.encode(view));
         });
+    }
+
+    /**
+     * A prompt: plain text for the workspace's default model, queued for the server's prompt
+     * runner. Sandbox options do not apply to it and are refused; it is refused at once (nothing
+     * queued) while the workspace has no default model that can answer.
+     */
+    private Object submitPrompt(Call call, TaskRequest request) {
+        Checks checks = new Checks().required("/prompt", request.prompt());
+        checks.that(request.prompt() == null || !request.prompt().isBlank() && request.prompt().length() <= MAX_PROMPT_CHARS
+                                && request.prompt().indexOf('\0') < 0, "/prompt",
+                        "must be non-empty text of at most " + MAX_PROMPT_CHARS / 1024 + " KiB, without NUL")
+                .that(request.commands() == null, "/commands", "only for mode commands")
+                .that(request.script() == null, "/script", "only for mode script")
+                .that(request.cpuMillis() == null, "/cpuMillis", "only for commands and scripts (a prompt runs in no sandbox)")
+                .that(request.memoryBytes() == null, "/memoryBytes", "only for commands and scripts (a prompt runs in no sandbox)")
+                .that(request.nodeLabels() == null || request.nodeLabels().isEmpty(), "/nodeLabels",
+                        "only for commands and scripts (a prompt runs on the server, through the model gateway)")
+                .that(request.attachments() == null || request.attachments().isEmpty(), "/attachments",
+                        "only for commands and scripts; put the text into the prompt")
+                .that(request.egressAllow() == null || request.egressAllow().isEmpty(), "/egressAllow",
+                        "only for commands and scripts")
+                .that(request.timeoutSeconds() == null || request.timeoutSeconds() >= 1
+                        && request.timeoutSeconds() <= MAX_TIMEOUT_SECONDS, "/timeoutSeconds", "must be between 1 and "
+                        + MAX_TIMEOUT_SECONDS)
+                .that(request.maxAttempts() == null || request.maxAttempts() >= 1 && request.maxAttempts() <= 10,
+                        "/maxAttempts", "must be between 1 and 10");
+        String key = request.idempotencyKey() != null ? request.idempotencyKey() : call.header("Idempotency-Key");
+        checks.that(key == null || IDEMPOTENCY_KEY.matcher(key).matches(), "/idempotencyKey",
+                "must be 1 to 200 visible ASCII characters");
+        checks.throwIfAny();
+        InferenceReadiness.Status status = inference.forWorkspace(call.workspace().id());
+        if (!status.available()) {
+            throw new RoostException(ErrorCode.INFERENCE_UNAVAILABLE, status.reason() + " The prompt was not queued "
+                    + "(prompt text is never executed as a command).");
+        }
+        TaskSpec spec = new TaskSpec("prompt", null, null, request.timeoutSeconds(), null, null, null, List.of(),
+                call.principal().actor(), request.prompt());
+        JobRequest job = new JobRequest(call.workspace().id(), PromptRunner.KIND, Json.encodeToString(spec), 0,
+                request.maxAttempts() != null ? request.maxAttempts() : settings.maxAttempts(), Requirements.NONE, key);
+        Submission submission = call.session().jobs().submit(List.of(job), call.now()).get(0);
+        Job stored = submission.job();
+        if (!submission.created()) {
+            return TaskViews.view(call.session(), call.workspace().name(), stored);
+        }
+        // The prompt's length only: its text may be anyone's data and stays out of the audit log.
+        call.audit("task.submit", "task", stored.id().toString(), Map.of("mode", "prompt", "promptChars",
+                request.prompt().length(), "model", InferenceReadiness.DEFAULT_ALIAS));
+        log.info("Task {} submitted in workspace {} (prompt)", stored.id(), call.workspace().name());
+        return Reply.created(TaskViews.view(call.session(), call.workspace().name(), stored));
     }
 
     private static Map<String, byte[]> attachments(List<AttachmentInput> inputs, Checks checks) {
@@ -300,7 +360,7 @@ public final class TaskRoutes {
                 throw Call.badQuery("before", "must be the 'next' cursor of a previous page");
             }
         }
-        List<Job> jobs = call.session().jobs().listByKind(call.workspace().id(), TaskRepository.KIND, limit + 1, before, beforeId);
+        List<Job> jobs = call.session().jobs().listByKinds(call.workspace().id(), KINDS, limit + 1, before, beforeId);
         String next = null;
         if (jobs.size() > limit) {
             jobs = jobs.subList(0, limit);
@@ -380,7 +440,7 @@ public final class TaskRoutes {
 
     private static Job task(Call call) {
         UUID id = TaskViews.parseId(call.path("id"));
-        return call.session().jobs().find(call.workspace().id(), id).filter(j -> j.kind().equals(TaskRepository.KIND))
+        return call.session().jobs().find(call.workspace().id(), id).filter(j -> KINDS.contains(j.kind()))
                 .orElseThrow(() -> RoostException.notFound("Task " + Json.abbreviate(call.path("id"))));
     }
 

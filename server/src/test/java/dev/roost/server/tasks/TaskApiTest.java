@@ -262,7 +262,8 @@ class TaskApiTest {
         Response r = operator.post(TASKS, Map.of("mode", "prompt", "prompt", "rm -rf / and summarise the repo"));
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.code()).isEqualTo("INFERENCE_UNAVAILABLE");
-        assertThat(r.json().get("detail").asString()).contains("not connected to the model gateway");
+        assertThat(r.json().get("detail").asString()).contains("No default model is set").contains("roost model alias set default")
+                .contains("never executed");
         assertThat(operator.get(TASKS + "?limit=200").json().get("items")).as("nothing was queued").hasSize(before);
     }
 

@@ -191,6 +191,7 @@ public final class JobRepository {
                                 WHERE q.state = 'QUEUED' AND q.workspace_id = w.workspace_id AND q.run_after <= :now
                                   AND q.required_labels <@ CAST(:labels AS jsonb)
                                   AND q.cpu_millis <= :cpu AND q.memory_bytes <= :memory
+                                  AND (cardinality(CAST(:kinds AS text[])) = 0 OR q.kind = ANY(CAST(:kinds AS text[])))
                                 ORDER BY q.priority DESC, q.run_after, q.id
                                 LIMIT w.take
                                 FOR UPDATE SKIP LOCKED) c
@@ -223,6 +224,7 @@ public final class JobRepository {
                 .bind("cpu", request.freeCpuMillis())
                 .bind("memory", request.freeMemoryBytes())
                 .bind("capacity", request.capacity())
+                .bind("kinds", request.kinds().stream().sorted().toArray(String[]::new))
                 .bind("node", request.nodeId())
                 .map((rs, ctx) -> new Lease(map(rs), rs.getObject("lease_token", UUID.class), request.nodeId(), expires))
                 .list();
@@ -421,14 +423,36 @@ public final class JobRepository {
      * smaller id).
      */
     public List<Job> listByKind(UUID workspaceId, String kind, int limit, Instant beforeCreatedAt, UUID beforeId) {
+        return listByKinds(workspaceId, List.of(kind), limit, beforeCreatedAt, beforeId);
+    }
+
+    /** As {@link #listByKind}, for jobs of any of {@code kinds}. */
+    public List<Job> listByKinds(UUID workspaceId, List<String> kinds, int limit, Instant beforeCreatedAt, UUID beforeId) {
         String after = beforeCreatedAt == null ? "" : " AND (j.created_at, j.id) < (:before, :beforeId)";
-        var query = handle.createQuery("SELECT " + COLUMNS + " FROM jobs j WHERE j.workspace_id = :w AND j.kind = :kind"
-                        + after + " ORDER BY j.created_at DESC, j.id DESC LIMIT :limit")
-                .bind("w", workspaceId).bind("kind", kind).bind("limit", limit);
+        var query = handle.createQuery("SELECT " + COLUMNS + " FROM jobs j WHERE j.workspace_id = :w "
+                        + "AND j.kind = ANY(CAST(:kinds AS text[]))" + after + " ORDER BY j.created_at DESC, j.id DESC LIMIT :limit")
+                .bind("w", workspaceId).bind("kinds", kinds.toArray(String[]::new)).bind("limit", limit);
         if (beforeCreatedAt != null) {
             query.bind("before", Rows.timestamp(beforeCreatedAt)).bind("beforeId", beforeId);
         }
         return query.map((rs, ctx) -> map(rs)).list();
+    }
+
+    /** The job a workspace submitted under {@code idempotencyKey}, if any. */
+    public Optional<Job> findByIdempotencyKey(UUID workspaceId, String idempotencyKey) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM jobs j WHERE j.workspace_id = :w AND j.idempotency_key = :key")
+                .bind("w", workspaceId).bind("key", idempotencyKey)
+                .map((rs, ctx) -> map(rs))
+                .findOne();
+    }
+
+    /** The jobs a lease holder (a node's id) holds now, oldest lease first, at most {@code limit}: what a node runs. */
+    public List<Job> listLeasedBy(String leaseOwner, int limit) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM jobs j WHERE j.state = 'LEASED' AND j.lease_owner = :owner"
+                        + " ORDER BY j.started_at NULLS LAST, j.id LIMIT :limit")
+                .bind("owner", leaseOwner).bind("limit", limit)
+                .map((rs, ctx) -> map(rs))
+                .list();
     }
 
     /** How many jobs are in each state (every state present, zero when none). */

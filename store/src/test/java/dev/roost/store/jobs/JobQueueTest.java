@@ -120,6 +120,17 @@ class JobQueueTest {
     }
 
     @Test
+    void aClaimForSomeKindsTakesOnlyJobsOfThoseKinds() {
+        Job prompt = queue.submit(JobRequest.of(acme, "prompt", "{}")).job();
+        Job task = queue.submit(JobRequest.of(acme, "task", "{}")).job();
+        assertThat(queue.claim(ClaimRequest.of("node", 5, LEASE).ofKinds(java.util.Set.of("task"))))
+                .extracting(Lease::jobId).containsExactly(task.id());
+        assertThat(queue.claim(ClaimRequest.of("node", 5, LEASE).ofKinds(java.util.Set.of("task")))).as("never the prompt").isEmpty();
+        assertThat(queue.claim(ClaimRequest.of("server", 5, LEASE).ofKinds(java.util.Set.of("prompt"))))
+                .extracting(Lease::jobId).containsExactly(prompt.id());
+    }
+
+    @Test
     void aBatchTakesOnlyAsManyJobsAsFitTogetherInTheFreeResources() {
         for (int i = 0; i < 5; i++) {
             queue.submit(JobRequest.of(acme, "script", "{}").withRequirements(new Requirements(Map.of(), 1000, 0)));
