@@ -193,14 +193,19 @@ final class NodeCommand {
         JsonNode answer = client.post(path, Map.of("requeue", requeue)).json();
         if (wait != null) {
             long deadline = System.nanoTime() + wait.toNanos();
-            while (answer.path("running").asInt() > 0 && System.nanoTime() < deadline) {
+            while (answer.path("running").asInt() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    answer = client.post(path, Map.of("requeue", true)).json(); // time is up: hand back the rest
+                    break;
+                }
                 try {
-                    Thread.sleep(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+                    Thread.sleep(Math.min(1000, left / 1_000_000 + 1));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new CliException(ExitCodes.FAILED, "interrupted; node/" + node + " stays draining");
                 }
-                answer = client.post(path, Map.of("requeue", System.nanoTime() >= deadline)).json();
+                answer = client.post(path, Map.of("requeue", false)).json();
             }
         }
         int running = answer.path("running").asInt();
