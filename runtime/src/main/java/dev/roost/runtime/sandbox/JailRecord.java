@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -19,16 +20,18 @@ import tools.jackson.databind.node.ObjectNode;
  * What a jail was made as, stored in {@code container.json} of its directory: the labels Roost
  * would put on a Docker container (identity, spec hash, the limits it set), the cgroup it runs in,
  * and how to start it again (bubblewrap's options and the command). Holds no secret value: the
- * secret environment is in the jail's secret directory.
+ * secret environment is in the jail's secret directory. {@code egressAllow}: present when the jail
+ * reaches out through the node's egress proxy, with the hosts it may reach (the gateway included).
  */
 record JailRecord(String containerId, UUID instanceId, String workspace, String instance, int version, int replica, String specHash,
                   String image, long memoryBytes, long cpuMillis, long pids, String cgroupVersion, Map<String, Path> cgroupDirs,
-                  List<String> jailOptions, List<String> command, boolean secretEnvironment, Instant createdAt) {
+                  List<String> jailOptions, List<String> command, boolean secretEnvironment, Instant createdAt,
+                  Optional<List<String>> egressAllow) {
     static final String FILE = "container.json";
 
     JailRecord withCgroup(String newVersion, Map<String, Path> newDirs) {
         return new JailRecord(containerId, instanceId, workspace, instance, version, replica, specHash, image, memoryBytes, cpuMillis, pids,
-                newVersion, newDirs, jailOptions, command, secretEnvironment, createdAt);
+                newVersion, newDirs, jailOptions, command, secretEnvironment, createdAt, egressAllow);
     }
 
     void write(Path dir) throws IOException {
@@ -53,6 +56,11 @@ record JailRecord(String containerId, UUID instanceId, String workspace, String 
         command.forEach(cmd::add);
         n.put("secretEnvironment", secretEnvironment);
         n.put("createdAt", createdAt.toString());
+        // Absent: the jail has no network at all (and records of earlier versions have none).
+        egressAllow.ifPresent(allow -> {
+            ArrayNode a = n.putArray("egressAllow");
+            allow.forEach(a::add);
+        });
         Path tmp = dir.resolve(FILE + ".tmp");
         Files.writeString(tmp, ManifestFormats.json().writeValueAsString(n));
         Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -68,7 +76,8 @@ record JailRecord(String containerId, UUID instanceId, String workspace, String 
                 n.path("workspace").asString(), n.path("instance").asString(), n.path("version").asInt(), n.path("replica").asInt(),
                 n.path("specHash").asString(), n.path("image").asString(), n.path("memoryBytes").asLong(), n.path("cpuMillis").asLong(),
                 n.path("pids").asLong(), n.path("cgroupVersion").asString(), dirs, strings(n.path("jailOptions")),
-                strings(n.path("command")), n.path("secretEnvironment").asBoolean(), Instant.parse(n.path("createdAt").asString()));
+                strings(n.path("command")), n.path("secretEnvironment").asBoolean(), Instant.parse(n.path("createdAt").asString()),
+                n.has("egressAllow") ? Optional.of(strings(n.path("egressAllow"))) : Optional.empty());
     }
 
     private static List<String> strings(JsonNode node) {

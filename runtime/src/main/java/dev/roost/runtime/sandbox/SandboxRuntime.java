@@ -15,6 +15,8 @@ import dev.roost.runtime.Runtime;
 import dev.roost.runtime.RuntimeFailure;
 import dev.roost.runtime.SecretSource;
 import dev.roost.sandbox.bubblewrap.InstanceCgroups;
+import dev.roost.sandbox.egress.EgressProxy;
+import dev.roost.sandbox.egress.EgressSession;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -77,6 +80,15 @@ import org.slf4j.LoggerFactory;
  * started in the jail's network namespace only ({@code port-forwarder.pl}); HTTP probes use it.
  * Command probes run inside the jail with {@code nsenter}, in its cgroup, as its user.
  *
+ * <p><b>Egress.</b> With the node's egress proxy, a jail whose manifest asks for egress
+ * GATEWAY_ONLY or RESTRICTED gets one way out: a relay ({@code egress-relay.pl}) in the jail's
+ * network namespace only listens on {@code 127.0.0.1:3128} and carries each connection to the
+ * jail's own egress socket ({@code containers/ID/out/s}, the same path across server restarts),
+ * where the proxy allows the gateway ({@value EgressProxy#GATEWAY_HOST}) and, for RESTRICTED, the
+ * manifest's {@code egressAllow}. The jail gets {@code HTTP_PROXY}/{@code HTTPS_PROXY} and
+ * {@code ROOST_GATEWAY_URL}. A server that observes a running jail without a session (after a
+ * restart) opens it again. Egress NONE, or no proxy, leaves the jail without any network.
+ *
  * <p>Thread-safe: actions on one container are serialised by a lock per container id.
  */
 public final class SandboxRuntime implements Runtime {
@@ -85,6 +97,10 @@ public final class SandboxRuntime implements Runtime {
     public static final String ID_PREFIX = "sbx-";
     private static final String SHIM = "jail-shim.pl";
     private static final String FORWARDER = "port-forwarder.pl";
+    private static final String RELAY = "egress-relay.pl";
+    /** Where a jail with egress finds its proxy, on its own loopback (as the sandbox's jobs do). */
+    static final int PROXY_PORT = 3128;
+    static final String PROXY_URL = "http://127.0.0.1:" + PROXY_PORT;
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final String HOST_PATH = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
     /** Joins each cgroup given ($1 = how many, then their cgroup.procs files), then execs the rest. */
@@ -101,6 +117,8 @@ public final class SandboxRuntime implements Runtime {
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Process> forwarders = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, PortBridge> bridges = new ConcurrentHashMap<>();
+    private final Optional<EgressProxy> egress;
+    private final ConcurrentHashMap<String, EgressSession> egressSessions = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private volatile Prepared prepared;
     private volatile Status status;
@@ -108,15 +126,22 @@ public final class SandboxRuntime implements Runtime {
 
     /** What the runtime found it can use. */
     private record Prepared(Path bwrap, Optional<Path> setpriv, Path nsenter, Path perl, InstanceCgroups cgroups, boolean disableUserns,
-                            Path shim, Path forwarder) {
+                            Path shim, Path forwarder, Path relay) {
     }
 
     /** Whether jails can run here, and what is used or what is missing (with what to do). */
     public record Status(boolean usable, String detail) {
     }
 
+    /** Jails without any network, whatever their manifests ask. */
     public SandboxRuntime(SandboxRuntimeSettings settings) {
+        this(settings, Optional.empty());
+    }
+
+    /** {@code egress}: the node's egress proxy, through which jails with egress GATEWAY_ONLY or RESTRICTED reach out. */
+    public SandboxRuntime(SandboxRuntimeSettings settings, Optional<EgressProxy> egress) {
         this.settings = requireNonNull(settings, "settings is null");
+        this.egress = requireNonNull(egress, "egress is null");
         this.images = new SandboxImages(settings.images());
         this.root = SandboxRuntimeSettings.uid() == 0;
         this.containers = settings.stateRoot().resolve("containers");
@@ -159,6 +184,7 @@ public final class SandboxRuntime implements Runtime {
         problems.addAll(cgroups.problems());
         Path shim = settings.stateRoot().resolve(".bin").resolve(SHIM);
         Path forwarder = settings.stateRoot().resolve(".bin").resolve(FORWARDER);
+        Path relay = settings.stateRoot().resolve(".bin").resolve(RELAY);
         if (problems.isEmpty() && root) {
             for (Path dir : List.of(settings.images(), settings.stateRoot())) {
                 untraversable(dir).ifPresent(blocked -> problems.add("the jail user " + settings.jailUid() + " cannot pass through "
@@ -169,7 +195,7 @@ public final class SandboxRuntime implements Runtime {
         boolean disableUserns = false;
         if (problems.isEmpty()) {
             disableUserns = bubblewrapAtLeast08(bwrap.get());
-            Prepared p = new Prepared(bwrap.get(), setpriv, nsenter.get(), perl.get(), cgroups, disableUserns, shim, forwarder);
+            Prepared p = new Prepared(bwrap.get(), setpriv, nsenter.get(), perl.get(), cgroups, disableUserns, shim, forwarder, relay);
             trialRun(p).ifPresent(problems::add);
             if (problems.isEmpty()) {
                 prepared = p;
@@ -241,6 +267,14 @@ public final class SandboxRuntime implements Runtime {
             return Optional.empty();
         }
         JailState s = state(dir, r);
+        if (s.running() && r.egressAllow().isPresent() && !egressSessions.containsKey(r.containerId())) {
+            // A jail an earlier server started (or whose session failed): give it its way out again.
+            try {
+                openEgress(ready(), r);
+            } catch (RuntimeException e) {
+                LOG.warn("sandbox jail {}: cannot reopen its egress: {}", r.containerId(), e.getMessage());
+            }
+        }
         return Optional.of(new ObservedContainer(r.containerId(), r.instanceId(), r.workspace(), r.instance(), r.version(), r.replica(),
                 r.specHash(), r.image(), s.state(), s.exitCode(), s.oomKilled(), Math.max(0, s.starts() - 1), s.startedAt(),
                 s.finishedAt(), drift(r)));
@@ -401,7 +435,8 @@ public final class SandboxRuntime implements Runtime {
                 }
                 Files.createDirectories(secretDir);
                 Files.setPosixFilePermissions(secretDir, PosixFilePermissions.fromString("rwx------"));
-                List<String> options = jailOptions(p, spec, image, id, secretDir, secretFiles);
+                Optional<List<String>> egressAllow = egressAllow(spec);
+                List<String> options = jailOptions(p, spec, image, id, secretDir, secretFiles, egressAllow);
                 if (!secretEnv.isEmpty()) {
                     ByteArrayOutputStream env = new ByteArrayOutputStream();
                     secretEnv.forEach((name, value) -> {
@@ -418,7 +453,7 @@ public final class SandboxRuntime implements Runtime {
                         (int) Math.max(4, spec.pidsLimit()));
                 JailRecord r = new JailRecord(id, spec.instanceId(), spec.workspace(), spec.instance(), spec.version(), replica,
                         spec.specHash(), spec.image(), memory, cpu, Math.max(4, spec.pidsLimit()), group.version(), group.directories(),
-                        options, List.copyOf(command), !secretEnv.isEmpty(), Instant.now());
+                        options, List.copyOf(command), !secretEnv.isEmpty(), Instant.now(), egressAllow);
                 r.write(tmp);
                 Files.move(tmp, dir);
             } catch (IOException | RuntimeException e) {
@@ -508,7 +543,7 @@ public final class SandboxRuntime implements Runtime {
 
     /** bubblewrap's options for the jail, without the environment of secrets (kept apart, in the secret directory). */
     private List<String> jailOptions(Prepared p, WorkloadSpec spec, SandboxImages.Image image, String id, Path secretDir,
-                                     Map<String, byte[]> secretFiles) throws IOException {
+                                     Map<String, byte[]> secretFiles, Optional<List<String>> egressAllow) throws IOException {
         List<String> o = new ArrayList<>(List.of("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
                 "--unshare-cgroup-try"));
         if (p.disableUserns()) {
@@ -575,6 +610,15 @@ public final class SandboxRuntime implements Runtime {
         env.putAll(image.env());
         env.putAll(spec.env());
         env.putAll(Map.of("HOSTNAME", hostname(spec.instance())));
+        if (egressAllow.isPresent()) {
+            for (String name : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) {
+                env.put(name, PROXY_URL);
+            }
+            // Everything goes through the proxy, which refuses loopback: there is nothing else to reach.
+            env.put("NO_PROXY", "");
+            env.put("no_proxy", "");
+            env.put("ROOST_GATEWAY_URL", "http://" + EgressProxy.GATEWAY_HOST);
+        }
         env.forEach((k, v) -> o.addAll(List.of("--setenv", k, v)));
         return List.copyOf(o);
     }
@@ -671,6 +715,7 @@ public final class SandboxRuntime implements Runtime {
             }
             Files.deleteIfExists(startArgs);
             awaitMainProcess(r, Duration.ofSeconds(2));
+            openEgress(p, r);
         } catch (IOException e) {
             throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot start container " + containerId + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -927,6 +972,84 @@ public final class SandboxRuntime implements Runtime {
         if (f != null) {
             f.destroyForcibly();
         }
+        EgressSession session = egressSessions.remove(containerId);
+        if (session != null) {
+            session.finish();
+        }
+    }
+
+    /** The hosts a jail of {@code spec} may reach through the proxy (the gateway always), or none: no network at all. */
+    private Optional<List<String>> egressAllow(WorkloadSpec spec) {
+        List<String> allow = new ArrayList<>();
+        switch (spec.network().egress()) {
+            case NONE -> {
+                return Optional.empty();
+            }
+            case GATEWAY_ONLY -> allow.add(EgressProxy.GATEWAY_HOST);
+            case RESTRICTED -> {
+                allow.add(EgressProxy.GATEWAY_HOST);
+                allow.addAll(spec.network().egressAllow());
+            }
+        }
+        if (egress.isEmpty()) {
+            LOG.warn("instance {}/{} asks for egress {}, but this server runs no egress proxy: its jail has no network",
+                    spec.workspace(), spec.instance(), spec.network().egress().wire());
+            return Optional.empty();
+        }
+        return Optional.of(List.copyOf(allow));
+    }
+
+    /**
+     * Opens the jail's egress session on its stable socket (when none is open) and starts its relay
+     * in the jail's network namespace (when none runs there). Does nothing for a jail without egress.
+     */
+    private void openEgress(Prepared p, JailRecord r) {
+        if (r.egressAllow().isEmpty()) {
+            return;
+        }
+        String id = r.containerId();
+        if (egress.isEmpty()) {
+            throw new RuntimeFailure(RuntimeFailure.Kind.UNAVAILABLE, id + " reaches out through the node's egress proxy, which this"
+                    + " server does not run; remove the container so it is made anew, or start the server with its egress proxy");
+        }
+        Optional<Long> main = mainProcess(r);
+        if (main.isEmpty()) {
+            return; // ended already: nothing to serve
+        }
+        Path dir = dirOf(id).resolve("out");
+        Path socket = dir.resolve("s");
+        try {
+            synchronized (egressSessions) {
+                if (!egressSessions.containsKey(id)) {
+                    Files.createDirectories(dir);
+                    // The relay runs as the jail user and passes through to the socket, which only it may use.
+                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+                    OptionalInt uid = root ? OptionalInt.of(settings.jailUid()) : OptionalInt.empty();
+                    OptionalInt gid = root ? OptionalInt.of(settings.jailGid()) : OptionalInt.empty();
+                    egressSessions.put(id, egress.get().openAt(id, r.egressAllow().get(), socket, uid, gid));
+                }
+            }
+            List<String> c = new ArrayList<>(List.of(p.nsenter().toString(), "-t", Long.toString(main.get()), "-n", "--"));
+            if (root) {
+                c.addAll(List.of(p.setpriv().orElseThrow().toString(), "--reuid=" + settings.jailUid(), "--regid=" + settings.jailGid(),
+                        "--clear-groups", "--no-new-privs"));
+            }
+            c.addAll(List.of(p.perl().toString(), p.relay().toString(), socket.toString(), Long.toString(main.get()),
+                    Integer.toString(PROXY_PORT)));
+            ProcessBuilder pb = new ProcessBuilder(c).redirectErrorStream(true);
+            pb.environment().clear();
+            pb.environment().put("PATH", HOST_PATH.substring(5));
+            Process relay = pb.start();
+            relay.getOutputStream().close();
+            String ready = new String(relay.getInputStream().readNBytes(6), StandardCharsets.UTF_8);
+            if (!ready.equals("ready\n")) {
+                relay.destroyForcibly();
+                throw new IOException("the egress relay did not start: " + ready.strip()
+                        + new String(relay.getInputStream().readNBytes(1024), StandardCharsets.UTF_8).strip());
+            }
+        } catch (IOException e) {
+            throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot give " + id + " its egress: " + e.getMessage(), e);
+        }
     }
 
     /** The outcome of a command run inside a jail. */
@@ -1055,6 +1178,9 @@ public final class SandboxRuntime implements Runtime {
         bridges.clear();
         forwarders.values().forEach(Process::destroyForcibly);
         forwarders.clear();
+        // The relays stay with their jails; a server that observes them again reopens the sessions.
+        egressSessions.values().forEach(EgressSession::finish);
+        egressSessions.clear();
     }
 
     // ---- files --------------------------------------------------------------------------
@@ -1071,6 +1197,7 @@ public final class SandboxRuntime implements Runtime {
             prepareDirectories();
             install(SHIM, p.shim());
             install(FORWARDER, p.forwarder());
+            install(RELAY, p.relay());
             installed = true;
         } catch (IOException e) {
             throw new RuntimeFailure(RuntimeFailure.Kind.UNAVAILABLE, "cannot prepare " + settings.stateRoot() + ": " + e);

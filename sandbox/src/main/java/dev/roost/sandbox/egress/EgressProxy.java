@@ -121,6 +121,35 @@ public final class EgressProxy implements AutoCloseable {
         return session;
     }
 
+    /**
+     * Opens a session on a socket path the caller chose (a long-running jail keeps one path
+     * across server restarts, so a relay started by an earlier server still finds it). A stale
+     * socket file at that path is replaced. The directory must exist and be the caller's.
+     */
+    public EgressSession openAt(String jobId, List<String> egressAllow, Path socket, OptionalInt uid, OptionalInt gid) throws IOException {
+        requireNonNull(jobId, "jobId is null");
+        requireNonNull(socket, "socket is null");
+        if (!jobId.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new IllegalArgumentException("job id must be letters, digits, '.', '_' or '-': " + jobId);
+        }
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            throw new IOException("the egress socket path " + socket + " is too long for a Unix socket (at most " + MAX_SOCKET_PATH
+                    + " bytes)");
+        }
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the egress proxy is closed");
+            }
+            if (watchdog == null) {
+                watchdog = Thread.ofVirtual().name("roost-egress-watchdog").start(this::watchdogLoop);
+            }
+        }
+        Files.deleteIfExists(socket);
+        EgressSession session = new EgressSession(this, jobId, egressAllow, socket, uid, gid);
+        sessions.add(session);
+        return session;
+    }
+
     /** Made on first use: a fresh directory (random name, so nobody can make it first) that others may traverse, not list. */
     private Path makeSocketDirectory() throws IOException {
         if (socketDirectory == null) {
