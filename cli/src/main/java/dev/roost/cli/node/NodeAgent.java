@@ -275,7 +275,9 @@ public final class NodeAgent {
         if (jailSettings == null) {
             return;
         }
-        JailWorker started = new JailWorker(link, new dev.roost.runtime.sandbox.SandboxRuntime(jailSettings), log);
+        JailWorker started = new JailWorker(link,
+                // Jails with egress GATEWAY_ONLY or RESTRICTED reach out through this node's proxy, when it runs.
+                new dev.roost.runtime.sandbox.SandboxRuntime(jailSettings, java.util.Optional.ofNullable(proxy)), log);
         started.start();
         jails = started;
     }

@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs instances as supervised, long-running bubblewrap jails on this machine, with no
  * container daemon: each "container" is a jail made from a directory image
- * ({@link SandboxImages}), limited by the sandbox module's cgroups, with no network at all.
+ * ({@link SandboxImages}), limited by the sandbox module's cgroups, with no network but a way out
+ * through the node's egress proxy when its manifest asks for one (see Egress below).
  *
  * <p><b>Supervision.</b> A jail is started by a small perl supervisor ({@code jail-shim.pl})
  * that detaches from Roost (new session), puts the jail's first process into its cgroup before
@@ -119,6 +120,7 @@ public final class SandboxRuntime implements Runtime {
     private final ConcurrentHashMap<String, PortBridge> bridges = new ConcurrentHashMap<>();
     private final Optional<EgressProxy> egress;
     private final ConcurrentHashMap<String, EgressSession> egressSessions = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean warnedNoProxy = new java.util.concurrent.atomic.AtomicBoolean();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private volatile Prepared prepared;
     private volatile Status status;
@@ -992,8 +994,10 @@ public final class SandboxRuntime implements Runtime {
             }
         }
         if (egress.isEmpty()) {
-            LOG.warn("instance {}/{} asks for egress {}, but this server runs no egress proxy: its jail has no network",
-                    spec.workspace(), spec.instance(), spec.network().egress().wire());
+            if (warnedNoProxy.compareAndSet(false, true)) {
+                LOG.warn("instance {}/{} asks for egress {}, but this runtime has no egress proxy: its jail (and any other's) has no"
+                        + " network", spec.workspace(), spec.instance(), spec.network().egress().wire());
+            }
             return Optional.empty();
         }
         return Optional.of(List.copyOf(allow));

@@ -149,7 +149,8 @@ class SandboxEgressTest {
                 "http://127.0.0.1:3128").containsEntry("ROOST_GATEWAY_URL", "http://gateway.roost.internal");
         assertThat(fetch(runtime, id, "allowed.test")).contains("hello from upstream").startsWith("HTTP/1.1 200");
         assertThat(fetch(runtime, id, "gateway.roost.internal")).contains("hello from the gateway").startsWith("HTTP/1.1 200");
-        assertThat(fetch(runtime, id, "denied.test")).startsWith("HTTP/1.1 403").doesNotContain("hello");
+        assertThat(fetch(runtime, id, "denied.test")).startsWith("HTTP/1.1 403").contains("X-Roost-Egress: not-allowlisted")
+                .doesNotContain("hello");
     }
 
     @Test
