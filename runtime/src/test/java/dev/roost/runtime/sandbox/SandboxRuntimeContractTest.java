@@ -224,6 +224,18 @@ class SandboxRuntimeContractTest extends RuntimeContract {
     }
 
     @Test
+    void without_an_egress_proxy_a_jail_asking_for_gateway_egress_has_no_network() {
+        WorkloadSpec spec = workload().network(Network.Inbound.NONE, Network.Egress.GATEWAY_ONLY).spec();
+        String id = create(spec);
+
+        SandboxRuntime.ExecResult r = runtime.exec(id, List.of("sh", "-c", "tr '\\0' '\\n' < /proc/2/environ; ls /sys/class/net;"
+                + " printf 'GET http://example.com/ HTTP/1.0\\r\\n\\r\\n' | nc -w 3 127.0.0.1 3128; echo \" exit=$?\""),
+                Duration.ofSeconds(15));
+        assertThat(r.output()).doesNotContain("HTTP_PROXY").doesNotContain("ROOST_GATEWAY_URL").doesNotContain("HTTP/1.")
+                .doesNotContain("exit=0");
+    }
+
+    @Test
     void a_jail_outlives_the_runtime_object_and_a_new_one_observes_and_stops_it() {
         WorkloadSpec spec = workload().spec();
         String id = create(spec);
