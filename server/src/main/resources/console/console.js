@@ -42,4 +42,38 @@
       }
     };
   }
+  // Live task output: the task API's own server-sent events (output chunks, then the end with the final state).
+  var output = document.getElementById("task-output");
+  if (output && output.dataset.taskStream && window.EventSource) {
+    var outputState = document.getElementById("output-state");
+    var tell = function (text) { if (outputState) { outputState.textContent = text; } };
+    var maxChunks = 20000;
+    var events = new EventSource(output.dataset.taskStream);
+    events.addEventListener("open", function () { tell("Following the task's output…"); });
+    events.addEventListener("output", function (event) {
+      var chunk = JSON.parse(event.data);
+      var atEnd = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
+      var part = document.createElement("span");
+      part.className = "line " + chunk.stream;
+      part.textContent = chunk.text;
+      output.appendChild(part);
+      while (output.childNodes.length > maxChunks) { output.removeChild(output.firstChild); }
+      if (atEnd) { output.scrollTop = output.scrollHeight; }
+      tell("Following the task's output (attempt " + chunk.attempt + ")…");
+    });
+    events.addEventListener("end", function (event) {
+      var info = JSON.parse(event.data);
+      tell("The task has ended: " + info.state + ".");
+      events.close();
+      var summary = document.getElementById("task-summary");
+      if (summary && window.htmx && summary.getAttribute("hx-get")) {
+        window.htmx.ajax("GET", summary.getAttribute("hx-get"), {target: summary, swap: "outerHTML"});
+      }
+    });
+    // The stream starts from the first chunk each time: rather than reconnect and repeat it, stop and say so.
+    events.onerror = function () {
+      events.close();
+      tell("The output stream was interrupted. Reload the page to see the whole output.");
+    };
+  }
 })();

@@ -155,6 +155,12 @@ public final class ConsoleBenchmark {
             pages.put("wizard: details", "/console/w/" + WORKSPACE + "/new?template=telegram-bot");
             pages.put("audit", "/console/w/" + WORKSPACE + "/audit");
             pages.put("settings", "/console/w/" + WORKSPACE + "/settings");
+            pages.put("tasks", "/console/w/" + WORKSPACE + "/tasks");
+            pages.put("new task", "/console/w/" + WORKSPACE + "/tasks/new");
+            pages.put("gateway keys", "/console/w/" + WORKSPACE + "/gateway/keys");
+            pages.put("gateway providers", "/console/w/" + WORKSPACE + "/gateway/providers");
+            pages.put("gateway usage", "/console/w/" + WORKSPACE + "/gateway/usage");
+            pages.put("nodes", "/console/nodes");
             long heaviest = 0;
             String heaviestPage = "";
             Set<String> external = new LinkedHashSet<>();

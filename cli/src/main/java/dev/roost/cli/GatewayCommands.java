@@ -26,6 +26,27 @@ final class GatewayCommands {
         return WorkspaceCommand.path(connection.workspace(option.name()));
     }
 
+    /** A collection that exists per workspace and server-wide: {@code /api/v1/gateway/NAME} or the workspace's {@code NAME}. */
+    private static String scoped(Connection connection, WorkspaceOption workspace, boolean serverWide, String name) {
+        return serverWide ? "/api/v1/gateway/" + name : workspacePath(connection, workspace) + "/" + name;
+    }
+
+    /** Reads a list, prints it as a table (one row per item) or in the chosen format, or the hint when it is empty. */
+    private static void list(Connection connection, String path, OutputOption output, Table table,
+            java.util.function.Function<JsonNode, String[]> row, String whenEmpty) {
+        JsonNode items = connection.client().get(path).json();
+        for (JsonNode item : items) {
+            table.row(row.apply(item));
+        }
+        connection.printer().list(output.format(), items, table, whenEmpty);
+    }
+
+    /** Deletes one item of a collection and says so: {@code KIND/NAME removed}. */
+    private static void remove(Connection connection, String path, String kind, String name, String done) {
+        connection.client().delete(path + "/" + RoostClient.segment(name));
+        connection.printer().line(kind + "/" + name + " " + done);
+    }
+
     /** {@code roost key}: virtual keys for the model gateway. */
     @Command(mixinStandardHelpOptions = true, name = "key", aliases = "keys",
             description = "Virtual keys for the model gateway: create (shown once), list, revoke.")
@@ -74,20 +95,17 @@ final class GatewayCommands {
         @Command(mixinStandardHelpOptions = true, name = "list", description = "List the workspace's virtual keys (never the "
                 + "keys themselves).")
         int list(@Mixin WorkspaceOption workspace, @Mixin OutputOption output) {
-            JsonNode keys = connection.client().get(workspacePath(connection, workspace) + "/keys").json();
-            Table table = Table.of("id", "name", "prefix", "active", "models", "rpm", "tpm", "budget", "expires");
-            for (JsonNode k : keys) {
-                List<String> models = new ArrayList<>();
-                k.path("models").forEach(m -> models.add(m.asString()));
-                table.row(k.path("id").asString(null), k.path("name").asString(null), k.path("prefix").asString(null),
-                        k.path("active").asBoolean() ? "yes" : k.path("revokedAt").isMissingNode()
-                                || k.path("revokedAt").isNull() ? "expired" : "revoked",
-                        models.isEmpty() ? "all" : String.join(",", models), k.path("rpm").asString("-"),
-                        k.path("tpm").asString("-"), k.path("budget").asString("-"),
-                        TimeText.timestamp(k.path("expiresAt").asString(null)));
-            }
-            connection.printer().list(output.format(), keys, table, "No virtual keys yet. Create one with: roost key create "
-                    + "NAME");
+            GatewayCommands.list(connection, workspacePath(connection, workspace) + "/keys", output,
+                    Table.of("id", "name", "prefix", "active", "models", "rpm", "tpm", "budget", "expires"), k -> {
+                        List<String> models = new ArrayList<>();
+                        k.path("models").forEach(m -> models.add(m.asString()));
+                        return new String[] {k.path("id").asString(null), k.path("name").asString(null),
+                            k.path("prefix").asString(null), k.path("active").asBoolean() ? "yes"
+                                    : k.path("revokedAt").isMissingNode() || k.path("revokedAt").isNull() ? "expired" : "revoked",
+                            models.isEmpty() ? "all" : String.join(",", models), k.path("rpm").asString("-"),
+                            k.path("tpm").asString("-"), k.path("budget").asString("-"),
+                            TimeText.timestamp(k.path("expiresAt").asString(null))};
+                    }, "No virtual keys yet. Create one with: roost key create NAME");
             return ExitCodes.OK;
         }
 
@@ -126,7 +144,7 @@ final class GatewayCommands {
         }
 
         private String base(WorkspaceOption workspace, boolean server) {
-            return server ? "/api/v1/gateway/providers" : workspacePath(connection, workspace) + "/providers";
+            return scoped(connection, workspace, server, "providers");
         }
 
         @Command(mixinStandardHelpOptions = true, name = "add", description = {
@@ -159,14 +177,10 @@ final class GatewayCommands {
                 + "server-wide ones; with --server only the server-wide ones).")
         int list(@Option(names = "--server-wide", description = "Server-wide providers only (server admin).") boolean server,
                 @Mixin WorkspaceOption workspace, @Mixin OutputOption output) {
-            JsonNode providers = connection.client().get(base(workspace, server)).json();
-            Table table = Table.of("name", "kind", "scope", "base url", "key");
-            for (JsonNode p : providers) {
-                table.row(p.path("name").asString(null), p.path("kind").asString(null), p.path("scope").asString(null),
-                        p.path("baseUrl").asString(null), p.path("key").asString("-"));
-            }
-            connection.printer().list(output.format(), providers, table, "No providers yet. Add one with: roost provider add "
-                    + "NAME --kind openai --key secret:NAME");
+            GatewayCommands.list(connection, base(workspace, server), output, Table.of("name", "kind", "scope", "base url", "key"),
+                    p -> new String[] {p.path("name").asString(null), p.path("kind").asString(null),
+                        p.path("scope").asString(null), p.path("baseUrl").asString(null), p.path("key").asString("-")},
+                    "No providers yet. Add one with: roost provider add NAME --kind openai --key secret:NAME");
             return ExitCodes.OK;
         }
 
@@ -175,8 +189,7 @@ final class GatewayCommands {
         int remove(@Parameters(paramLabel = "NAME") String name,
                 @Option(names = "--server-wide", description = "A server-wide provider (server admin).") boolean server,
                 @Mixin WorkspaceOption workspace) {
-            connection.client().delete(base(workspace, server) + "/" + RoostClient.segment(name));
-            connection.printer().line("provider/" + name + " removed");
+            GatewayCommands.remove(connection, base(workspace, server), "provider", name, "removed");
             return ExitCodes.OK;
         }
     }
@@ -199,7 +212,7 @@ final class GatewayCommands {
         }
 
         private String base(WorkspaceOption workspace, boolean server) {
-            return server ? "/api/v1/gateway/models" : workspacePath(connection, workspace) + "/models";
+            return scoped(connection, workspace, server, "models");
         }
 
         @Command(mixinStandardHelpOptions = true, name = "set", description = {
@@ -236,14 +249,10 @@ final class GatewayCommands {
         @Command(mixinStandardHelpOptions = true, name = "list", description = "List model aliases.")
         int list(@Option(names = "--server-wide", description = "Server-wide aliases only (server admin).") boolean server,
                 @Mixin WorkspaceOption workspace, @Mixin OutputOption output) {
-            JsonNode aliases = connection.client().get(base(workspace, server)).json();
-            Table table = Table.of("alias", "scope", "targets", "updated");
-            for (JsonNode a : aliases) {
-                table.row(a.path("alias").asString(null), a.path("scope").asString(null), describe(a),
-                        TimeText.timestamp(a.path("updatedAt").asString(null)));
-            }
-            connection.printer().list(output.format(), aliases, table, "No model aliases yet. Set one with: roost model alias "
-                    + "set ALIAS PROVIDER/MODEL");
+            GatewayCommands.list(connection, base(workspace, server), output, Table.of("alias", "scope", "targets", "updated"),
+                    a -> new String[] {a.path("alias").asString(null), a.path("scope").asString(null), describe(a),
+                        TimeText.timestamp(a.path("updatedAt").asString(null))},
+                    "No model aliases yet. Set one with: roost model alias set ALIAS PROVIDER/MODEL");
             return ExitCodes.OK;
         }
 
@@ -251,8 +260,7 @@ final class GatewayCommands {
         int remove(@Parameters(paramLabel = "ALIAS") String alias,
                 @Option(names = "--server-wide", description = "A server-wide alias (server admin).") boolean server,
                 @Mixin WorkspaceOption workspace) {
-            connection.client().delete(base(workspace, server) + "/" + RoostClient.segment(alias));
-            connection.printer().line("model/" + alias + " removed");
+            GatewayCommands.remove(connection, base(workspace, server), "model", alias, "removed");
             return ExitCodes.OK;
         }
 
@@ -343,14 +351,12 @@ final class GatewayCommands {
 
         @Command(mixinStandardHelpOptions = true, name = "list", aliases = "get", description = "Show the price table.")
         int list(@Mixin OutputOption output) {
-            JsonNode prices = connection.client().get("/api/v1/gateway/prices").json();
-            Table table = Table.of("model", "input", "output", "cached input", "updated");
-            for (JsonNode p : prices) {
-                table.row(p.path("model").asString(null), p.path("input").asString(), p.path("output").asString(),
-                        p.path("cachedInput").asString(), TimeText.timestamp(p.path("updatedAt").asString(null)));
-            }
-            connection.printer().list(output.format(), prices, table, "The price table is empty: requests cost 0 until you "
-                    + "set prices with: roost price set MODEL --in 2.5 --out 10");
+            GatewayCommands.list(connection, "/api/v1/gateway/prices", output,
+                    Table.of("model", "input", "output", "cached input", "updated"),
+                    p -> new String[] {p.path("model").asString(null), p.path("input").asString(), p.path("output").asString(),
+                        p.path("cachedInput").asString(), TimeText.timestamp(p.path("updatedAt").asString(null))},
+                    "The price table is empty: requests cost 0 until you set prices with: roost price set MODEL --in 2.5 "
+                            + "--out 10");
             return ExitCodes.OK;
         }
 

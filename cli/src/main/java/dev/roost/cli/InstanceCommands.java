@@ -88,9 +88,16 @@ final class InstanceCommands {
             case YAML -> connection.printer().yaml(manifest);
             case JSON -> connection.printer().json(manifest);
             case TABLE -> connection.printer().text(table(JsonNodeFactory.instance.arrayNode().add(detail.path("instance")),
-                    connection.context().clock().instant()).render());
+                    connection.context().clock().instant()).render() + nodesLine(detail));
         }
         return ExitCodes.OK;
+    }
+
+    /** "Node: NAME" when the instance's sandboxed replicas run on joined nodes, else nothing. */
+    static String nodesLine(JsonNode detail) {
+        List<String> nodes = new ArrayList<>();
+        detail.path("nodes").forEach(n -> nodes.add(n.asString()));
+        return nodes.isEmpty() ? "" : (nodes.size() == 1 ? "Node: " : "Nodes: ") + String.join(", ", nodes) + "\n";
     }
 
     /**
@@ -155,6 +162,7 @@ final class InstanceCommands {
             ObjectNode all = JsonNodeFactory.instance.objectNode();
             all.set("instance", detail.path("instance"));
             all.set("tags", detail.path("tags"));
+            all.set("nodes", detail.path("nodes"));
             all.set("manifest", readable(detail.path("manifest")));
             all.set("versions", versions);
             all.set("audit", audit.path("items"));
@@ -163,6 +171,12 @@ final class InstanceCommands {
             all.set("usage", usage);
             connection.printer().print(output.format(), all, () -> render(detail, versions, audit.path("items"), usage));
             return ExitCodes.OK;
+        }
+
+        private static String nodes(JsonNode detail) {
+            List<String> nodes = new ArrayList<>();
+            detail.path("nodes").forEach(n -> nodes.add(n.asString()));
+            return nodes.isEmpty() ? null : String.join(", ", nodes);
         }
 
         /** The instance's gateway usage this calendar month (UTC), or a missing node when it cannot be read. */
@@ -227,6 +241,7 @@ final class InstanceCommands {
                     .add("Version", i.path("version").asInt())
                     .add("Tags", String.join(", ", tags))
                     .add("Restarts", i.path("restartCount").asInt())
+                    .add("Node", nodes(detail))
                     .add("Gateway key", gatewayText(detail.path("gatewayKey")))
                     .add("Model usage", usageText(usage))
                     .add("Created", TimeText.timestamp(i.path("createdAt").asString(null)) + " by " + i.path("createdBy").asString("?"))

@@ -53,6 +53,9 @@ final class LocalNode implements AutoCloseable {
         for (int attempt = 0; attempt < 2 && !closed; attempt++) {
             NodeAgent current = new NodeAgent(localUrl(), stateDir, log, Clock.systemUTC(),
                     NodeAgent.TaskOptions.fromEnvironment(env, stateDir));
+            // Sandboxed instances placed on this node use the server's sandbox images.
+            current.withJails(NodeAgent.jailSettings(env, stateDir).withImages(
+                    dev.roost.runtime.sandbox.SandboxRuntimeSettings.fromEnvironment(env, server.config().home()).images()));
             agent = current;
             try {
                 current.run(fresh ? mintJoinToken() : null, NAME, Map.of("roost.dev/local", "true"), Long.MAX_VALUE);

@@ -22,6 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code roost node}: worker nodes. Server admins create join tokens and list, cordon, drain and
@@ -112,8 +113,12 @@ final class NodeCommand {
     @Command(mixinStandardHelpOptions = true, name = "describe", description = "Show a node: capabilities, load, config (server admin).")
     int describe(@Parameters(paramLabel = "NAME|ID") String node, @Mixin OutputOption output) {
         RoostClient client = connection.client();
-        JsonNode n = client.get("/api/v1/nodes/" + RoostClient.segment(idOf(client, node))).json();
-        connection.printer().print(output.format(), n, () -> {
+        String id = idOf(client, node);
+        JsonNode n = client.get("/api/v1/nodes/" + RoostClient.segment(id)).json();
+        JsonNode instances = client.get("/api/v1/nodes/" + RoostClient.segment(id) + "/instances").json();
+        ObjectNode all = (ObjectNode) n.deepCopy();
+        all.set("instances", instances);
+        connection.printer().print(output.format(), all, () -> {
             JsonNode caps = n.path("capabilities");
             StringBuilder text = new StringBuilder();
             text.append("Name:           ").append(n.path("name").asString()).append('\n')
@@ -144,6 +149,14 @@ final class NodeCommand {
             text.append("Load:           ").append(load.path("loadAverage").asString("-")).append(" load average, ")
                     .append(load.path("freeMemoryBytes").isMissingNode() ? "-" : gib(load.path("freeMemoryBytes").asLong()))
                     .append(" memory free, ").append(load.path("runningJobs").asString("0")).append(" jobs running\n");
+            Table jails = Table.of("workspace", "instance", "version", "replica", "state", "container");
+            for (JsonNode j : instances) {
+                jails.row(j.path("workspace").asString(null), j.path("instance").asString(null), j.path("version").asInt(),
+                        j.path("replica").asInt(), j.path("state").asString(null)
+                                + ("RUNNING".equals(j.path("desired").asString()) ? "" : " (" + j.path("desired").asString("") + " asked)"),
+                        j.path("containerId").asString(null));
+            }
+            text.append("Instances:").append(jails.isEmpty() ? "      none\n" : "\n" + jails.render("  "));
             return text.toString();
         });
         return ExitCodes.OK;
@@ -180,14 +193,19 @@ final class NodeCommand {
         JsonNode answer = client.post(path, Map.of("requeue", requeue)).json();
         if (wait != null) {
             long deadline = System.nanoTime() + wait.toNanos();
-            while (answer.path("running").asInt() > 0 && System.nanoTime() < deadline) {
+            while (answer.path("running").asInt() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    answer = client.post(path, Map.of("requeue", true)).json(); // time is up: hand back the rest
+                    break;
+                }
                 try {
-                    Thread.sleep(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+                    Thread.sleep(Math.min(1000, left / 1_000_000 + 1));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new CliException(ExitCodes.FAILED, "interrupted; node/" + node + " stays draining");
                 }
-                answer = client.post(path, Map.of("requeue", System.nanoTime() >= deadline)).json();
+                answer = client.post(path, Map.of("requeue", false)).json();
             }
         }
         int running = answer.path("running").asInt();
@@ -240,6 +258,8 @@ final class NodeCommand {
             Path stateDir,
             @Option(names = "--no-tasks", description = "Join and heartbeat, but run no tasks.")
             boolean noTasks,
+            @Option(names = "--no-instances", description = "Run no sandboxed instances (spec.runtime.kind: sandbox) on this node.")
+            boolean noInstances,
             @Option(names = "--heartbeats", paramLabel = "N", hidden = true,
                     description = "Stop after N heartbeats (for tests and scripted checks; default: run until stopped).")
             Long heartbeats) {
@@ -258,6 +278,9 @@ final class NodeCommand {
                 : Path.of(System.getProperty("user.home"), ".roost-node");
         NodeAgent agent = new NodeAgent(connection.server(), dir, connection.context().err(), connection.context().clock(),
                 noTasks ? NodeAgent.TaskOptions.disabled() : NodeAgent.TaskOptions.fromEnvironment(connection.context().env(), dir));
+        if (!noInstances) {
+            agent.withJails(NodeAgent.jailSettings(connection.context().env(), dir));
+        }
         return agent.run(joinToken, name, labels == null ? Map.of() : labels, heartbeats == null ? Long.MAX_VALUE : heartbeats);
     }
 

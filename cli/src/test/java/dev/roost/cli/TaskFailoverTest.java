@@ -94,9 +94,10 @@ class TaskFailoverTest {
                 }
                 await().atMost(Duration.ofSeconds(30)).until(() -> nodes.values().stream().allMatch(n -> n.printed("Running tasks")));
                 String id = admin.post("/api/v1/workspaces/acme/tasks", Map.of("mode", "commands", "commands",
-                        List.of(List.of("sh", "-c", "echo started; sleep 4; echo finished")))).json().get("id").asString();
+                        List.of(List.of("sh", "-c", "echo started; sleep 4.31; echo finished")))).json().get("id").asString();
                 await().atMost(Duration.ofSeconds(20)).until(() -> task(admin, id).get("state").asString().equals("RUNNING"));
                 String first = task(admin, id).get("nodeName").asString();
+                // (sleep 4.31: a duration no other process on the machine is likely to use, for the check at the end.)
                 // Let it start for real, then kill its node without a chance to say anything.
                 await().atMost(Duration.ofSeconds(10)).until(() -> admin.get("/api/v1/workspaces/acme/tasks/" + id + "/output")
                         .json().get("chunks").size() > 0);
@@ -116,7 +117,7 @@ class TaskFailoverTest {
                 int results = roost.server().database().read(s -> s.tasks().resultCount(java.util.UUID.fromString(id)));
                 assertThat(results).as("recorded exactly once").isEqualTo(1);
                 assertThat(ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine()
-                        .map(c -> c.contains("sleep 4")).orElse(false)))
+                        .map(c -> c.contains("sleep 4.31")).orElse(false)))
                         .as("the killed node's sandbox died with it").isFalse();
             } finally {
                 for (CliProcess p : nodes.values()) {

@@ -55,8 +55,9 @@ final class TaskTestNodes {
 
         InProcessNode(String server, String joinToken, String name, Map<String, String> labels, EgressNetwork network) {
             Path state = stateDir(name);
-            NodeAgent.TaskOptions options = new NodeAgent.TaskOptions(true, BubblewrapSettings.defaults(state.resolve("work")),
-                    EgressSettings.defaults(), network);
+            // As a node runs by default: with jails waiting for tasks.
+            NodeAgent.TaskOptions options = new NodeAgent.TaskOptions(true, BubblewrapSettings.defaults(state.resolve("work"))
+                    .withWarmJails(BubblewrapSettings.NODE_WARM_JAILS), EgressSettings.defaults(), network);
             PrintStream out = new PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8);
             agent = new NodeAgent(server, state, out, Clock.systemUTC(), options);
             thread = Thread.ofPlatform().name("test-node-" + name).daemon(true)

@@ -12,11 +12,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -61,8 +58,8 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     private final SpendTracker spend;
     private final GatewayMetrics metrics;
     private final UsageRecorder usage;
-    private final HttpClient plainClient;
-    private final HttpClient tlsClient;
+    private final UpstreamClient upstream;
+    private final BufferPool buffers = new BufferPool();
     private final ConcurrentHashMap<UUID, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     /** Requests being relayed now; a permit is returned when the request's answer is done. */
     private final java.util.concurrent.Semaphore inFlight;
@@ -76,11 +73,9 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         this.spend = new SpendTracker(database);
         this.metrics = new GatewayMetrics(requireNonNull(meters, "meters is null"));
         this.usage = new UsageRecorder(database, settings.usageFlushInterval(), metrics);
-        // Plain HTTP (local models, tests) speaks HTTP/1.1 with keep-alive; TLS negotiates HTTP/2 where offered.
-        this.plainClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.connectTimeout()).followRedirects(HttpClient.Redirect.NEVER).build();
-        this.tlsClient = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        // HTTP/1.1 with keep-alive, plain or TLS, on each request's own thread; an answer's body may pause for
+        // as long as a generation may take to start.
+        this.upstream = new UpstreamClient(settings.connectTimeout(), settings.generationTimeout());
         this.usage.start();
     }
 
@@ -110,6 +105,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
     @Override
     public void close() {
         usage.close();
+        upstream.close();
     }
 
     // --- the request path
@@ -146,6 +142,15 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             meter.finish(); // returns the permit; the HTTP layer answers and logs the error
             throw e;
         }
+    }
+
+    /** The answer to a request whose body is larger than the server accepts: 413, in the endpoint's own format. */
+    public GatewayResponse bodyTooLarge(Endpoint endpoint, long limitBytes, long arrivedNanos) {
+        GatewayError e = new GatewayError(ErrorCode.BODY_TOO_LARGE, "The request body is larger than the " + limitBytes
+                + " bytes this server accepts (ROOST_MAX_REQUEST_BYTES).");
+        metrics.error(e.code().name());
+        return error(endpoint, e, arrivedNanos, () -> {
+        });
     }
 
     private VirtualKey authenticate(GatewayRequest request) {
@@ -440,45 +445,46 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             body = translation.request(request.body(), candidate.model(), meter.streamed);
             url = provider.baseUrl() + translation.upstreamPath(candidate.model(), meter.streamed);
         }
-        HttpRequest.Builder builder;
+        URI uri;
         try {
-            builder = HttpRequest.newBuilder(URI.create(url));
+            uri = URI.create(url);
         } catch (IllegalArgumentException e) {
             return new Failure(provider.name(), "its base URL is not usable", false, 0, null, null);
         }
-        // No HttpRequest.timeout(): the client keeps those timers under one lock, which serialises requests
-        // under load; the wait for the response headers is bounded below instead.
-        builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("content-type", "application/json");
+        List<String[]> builder = new ArrayList<>(8);
+        builder.add(new String[] {"content-type", "application/json"});
         copyHeader(request, builder, "accept");
         copyHeader(request, builder, "user-agent");
         String key = candidate.upstream().key();
         if (provider.kind().format() == ApiFormat.ANTHROPIC) {
             String version = request.header("anthropic-version");
-            builder.header("anthropic-version", version == null ? "2023-06-01" : version);
+            builder.add(new String[] {"anthropic-version", version == null ? "2023-06-01" : version});
             if (translation == null) {
                 copyHeader(request, builder, "anthropic-beta");
             }
             if (key != null) {
-                builder.header("x-api-key", key);
+                builder.add(new String[] {"x-api-key", key});
             }
         } else if (provider.kind().format() == ApiFormat.GEMINI) {
             if (key != null) {
-                builder.header("x-goog-api-key", key);
+                builder.add(new String[] {"x-goog-api-key", key});
             }
         } else {
             copyHeader(request, builder, "openai-beta");
             if (key != null) {
-                builder.header("authorization", "Bearer " + key);
+                builder.add(new String[] {"authorization", "Bearer " + key});
             }
         }
-        HttpClient client = url.startsWith("https:") ? tlsClient : plainClient;
+        UpstreamClient.Request upstreamRequest;
+        try {
+            upstreamRequest = new UpstreamClient.Request(uri, builder, body);
+        } catch (IllegalArgumentException e) {
+            return new Failure(provider.name(), "its base URL is not usable", false, 0, null, null);
+        }
         long sent = System.nanoTime();
         meter.beforeUpstream += sent - meter.attemptStarted;
-        java.util.concurrent.CompletableFuture<HttpResponse<InputStream>> pending = client.sendAsync(builder.build(),
-                HttpResponse.BodyHandlers.ofInputStream());
         try {
-            HttpResponse<InputStream> response = pending.get(settings.timeoutFor(endpoint).toNanos(),
-                    java.util.concurrent.TimeUnit.NANOSECONDS);
+            HttpResponse<InputStream> response = upstream.send(upstreamRequest, settings.timeoutFor(endpoint).toNanos());
             long received = System.nanoTime();
             meter.headersReceived = received;
             metrics.upstreamLatency(provider.name(), endpoint, response.statusCode(), received - sent);
@@ -497,20 +503,12 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 return new Failure(provider.name(), "answered " + status, false, status, headers, errorBody);
             }
             return response;
-        } catch (java.util.concurrent.TimeoutException e) {
-            pending.cancel(true); // abandons the exchange and its connection
+        } catch (java.net.SocketTimeoutException e) {
             return timedOut(provider, endpoint, meter, sent);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (IOException e) {
             meter.attemptStarted = System.nanoTime();
-            if (e.getCause() instanceof HttpTimeoutException) {
-                return timedOut(provider, endpoint, meter, sent);
-            }
-            return new Failure(provider.name(), "connection failed (" + (e.getCause() == null ? "unknown"
-                    : e.getCause().getClass().getSimpleName()) + ")", false, 0, null, null);
-        } catch (InterruptedException e) {
-            pending.cancel(true);
-            Thread.currentThread().interrupt();
-            return new Failure(provider.name(), "interrupted", false, 0, null, null);
+            return new Failure(provider.name(), "connection failed (" + e.getClass().getSimpleName() + ")", false, 0, null,
+                    null);
         }
     }
 
@@ -521,10 +519,10 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 null, null);
     }
 
-    private static void copyHeader(GatewayRequest request, HttpRequest.Builder builder, String name) {
+    private static void copyHeader(GatewayRequest request, List<String[]> headers, String name) {
         String value = request.header(name);
         if (value != null) {
-            builder.header(name, value);
+            headers.add(new String[] {name, value});
         }
     }
 
@@ -560,7 +558,25 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         headers.put("x-roost-provider", meter.provider);
         meter.afterUpstream = System.nanoTime() - meter.headersReceived;
         headers.put(ADDED_TIME_HEADER, millis(meter.addedNanos()));
-        return new GatewayResponse(response.statusCode(), headers, type, out -> copy(response.body(), out, stream, meter));
+        StreamBudget budget = stream && meter.status < 400 ? streamBudget(request, meter) : null;
+        return new GatewayResponse(response.statusCode(), headers, type, out -> copy(response.body(), out, stream, budget,
+                meter));
+    }
+
+    /** For a streamed answer on a key with a budget and a priced model, what watches its cost; else null. */
+    private StreamBudget streamBudget(GatewayRequest request, Meter meter) {
+        VirtualKey key = meter.key;
+        if (key.budget() == null) {
+            return null;
+        }
+        Price price = price(meter.upstreamModel, meter.model);
+        return price == null ? null : new StreamBudget(key.budget(), price, request.body().length,
+                () -> spend.spent(key, meter.at));
+    }
+
+    private Price price(String upstreamModel, String model) {
+        Price price = upstreamModel == null ? null : directory.prices().get(upstreamModel);
+        return price != null ? price : directory.prices().get(model);
     }
 
     /**
@@ -650,16 +666,30 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
         }
     }
 
-    private void copy(InputStream in, OutputStream out, boolean stream, Meter meter) throws IOException {
+    private void copy(InputStream in, OutputStream out, boolean stream, StreamBudget budget, Meter meter) throws IOException {
         SseUsageScanner scanner = stream ? new SseUsageScanner() : null;
-        ByteArrayOutputStream whole = stream ? null : new ByteArrayOutputStream(8192);
-        byte[] buffer = new byte[8 * 1024];
+        byte[] buffer = buffers.take();
+        // A whole answer is read into the buffer one read after the other, and metered from it: only an
+        // answer larger than the buffer is also gathered apart.
+        int filled = 0;
+        Collected spilled = null;
         boolean clientGone = false;
+        boolean cut = false;
         try (in) {
             int n;
-            while (true) {
+            while (!cut) {
+                if (!stream && filled == buffer.length) {
+                    if (spilled == null) {
+                        spilled = new Collected();
+                    }
+                    if (spilled.size() + filled <= MAX_METERED_BODY) {
+                        spilled.write(buffer, 0, filled);
+                    }
+                    filled = 0;
+                }
+                int at = stream ? 0 : filled;
                 try {
-                    n = in.read(buffer);
+                    n = in.read(buffer, at, buffer.length - at);
                 } catch (IOException e) {
                     meter.errorCode = "UPSTREAM_DROPPED";
                     log.info("Gateway: {} dropped the connection mid-answer ({})", meter.provider, e.getClass().getSimpleName());
@@ -671,13 +701,21 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
                 if (n == 0) {
                     continue;
                 }
-                if (scanner != null) {
+                int relay = n;
+                if (budget != null) {
+                    relay = cutWhereBudgetEnds(buffer, n, scanner, budget);
+                    cut = relay >= 0;
+                    relay = cut ? relay : n;
+                } else if (scanner != null) {
                     scanner.accept(buffer, 0, n);
-                } else if (whole.size() + n <= MAX_METERED_BODY) {
-                    whole.write(buffer, 0, n);
+                } else {
+                    filled += n;
                 }
                 try {
-                    out.write(buffer, 0, n);
+                    out.write(buffer, at, relay);
+                    if (cut) {
+                        out.write(StreamBudget.endEvent(meter.request.endpoint(), budgetMessage(meter.key)));
+                    }
                     out.flush(); // relay each chunk as it arrives
                 } catch (IOException e) {
                     clientGone = true;
@@ -688,17 +726,85 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             }
         } finally {
             if (scanner != null) {
-                meter.tokens = scanner.tokens();
-            } else if (whole != null && whole.size() > 0 && meter.status < 400) {
-                byte[] bytes = whole.toByteArray();
-                TokenCounts counted = UsageParser.fromJson(bytes, 0, bytes.length);
+                meter.tokens = cut ? budget.tokens(scanner.tokens()) : scanner.tokens();
+            } else if (meter.status < 400 && (filled > 0 || spilled != null)) {
+                TokenCounts counted;
+                if (spilled == null) {
+                    counted = UsageParser.fromJson(buffer, 0, filled);
+                } else {
+                    spilled.write(buffer, 0, filled);
+                    counted = spilled.size() <= MAX_METERED_BODY ? UsageParser.fromJson(spilled.bytes(), 0, spilled.size())
+                            : null;
+                }
                 meter.tokens = counted == null ? TokenCounts.NONE : counted;
+            }
+            buffers.give(buffer);
+            if (cut) {
+                meter.errorCode = ErrorCode.BUDGET_EXCEEDED.name();
+                metrics.error(meter.errorCode);
+                log.info("Gateway: a stream from {} was ended after {} events: virtual key {}… reached its budget",
+                        meter.provider, scanner.events(), meter.key.prefix());
             }
             if (clientGone) {
                 log.info("Gateway: the client went away mid-answer from {}; the upstream request was cancelled", meter.provider);
             }
             meter.finish();
         }
+    }
+
+    /** A non-streamed answer larger than the relay buffer, gathered to be metered. */
+    private static final class Collected extends ByteArrayOutputStream {
+        Collected() {
+            super(16 * 1024);
+        }
+
+        byte[] bytes() {
+            return buf;
+        }
+    }
+
+    /** Relay buffers, reused: each answer would otherwise allocate one for a few hundred bytes. Thread-safe. */
+    private static final class BufferPool {
+        private static final int SIZE = 8 * 1024;
+        private static final int KEPT = 256;
+        private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+        byte[] take() {
+            byte[] b = free.poll();
+            if (b == null) {
+                return new byte[SIZE];
+            }
+            count.decrementAndGet();
+            return b;
+        }
+
+        void give(byte[] b) {
+            if (count.incrementAndGet() <= KEPT) {
+                free.offer(b);
+            } else {
+                count.decrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * Scans a chunk of a stream event by event; the length of the chunk up to the end of the
+     * event after which the key's budget is used up, or -1 when the whole chunk may go.
+     */
+    private static int cutWhereBudgetEnds(byte[] chunk, int n, SseUsageScanner scanner, StreamBudget budget) {
+        for (int i = 0; i < n; ) {
+            i = scanner.scan(chunk, i, n);
+            if (scanner.eventEnded() && budget.exhausted(scanner.tokens(), scanner.events())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String budgetMessage(VirtualKey key) {
+        return "Virtual key " + key.prefix() + "… has spent its budget of " + key.budget() + "; this answer was ended "
+                + "early. Ask a workspace admin to raise the budget.";
     }
 
     private GatewayResponse error(Endpoint endpoint, GatewayError e, long arrived, Runnable whenWritten) {
@@ -820,10 +926,7 @@ public final class ModelGateway implements ConfigChanges, AutoCloseable {
             }
             long cost = 0;
             if (upstreamModel != null && tokens.total() > 0) {
-                Price price = directory.prices().get(upstreamModel);
-                if (price == null) {
-                    price = directory.prices().get(model);
-                }
+                Price price = price(upstreamModel, model);
                 cost = price == null ? 0 : price.cost(tokens);
             }
             if (provider != null) {

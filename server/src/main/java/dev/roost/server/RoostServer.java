@@ -99,6 +99,7 @@ public final class RoostServer implements AutoCloseable {
 
     private final Runtime givenRuntime;
     private NodeHeartbeatWatcher nodeWatcher;
+    private dev.roost.server.jails.NodeRuntime nodeRuntime;
     private JobQueue jobQueue;
     private LeaseReaper leaseReaper;
     private dev.roost.gateway.ModelGateway modelGateway;
@@ -164,11 +165,18 @@ public final class RoostServer implements AutoCloseable {
         secrets = new DatabaseSecretStore(masterKey.key());
         managedKeys = new dev.roost.server.gateway.ManagedKeys(new dev.roost.core.secret.SecretSealer(masterKey.key()));
 
+        SecretStore secretStore = secrets;
+        Database db = database;
+        nodeRuntime = new dev.roost.server.jails.NodeRuntime(database, clock, dev.roost.server.jails.NodeRuntime.Settings.defaults(),
+                workspace -> names -> db.transaction(s -> secretStore.resolve(s, s.workspaces().findByName(workspace)
+                        .orElseThrow(() -> new dev.roost.runtime.RuntimeFailure(dev.roost.runtime.RuntimeFailure.Kind.INVALID_SPEC,
+                                "workspace " + workspace + " does not exist")).id(), names)));
         if (givenRuntime != null) {
             runtime = Optional.of(givenRuntime);
         } else {
-            runtime = RuntimeSelection.select(config.runtime(), config.docker(),
-                    dev.roost.runtime.sandbox.SandboxRuntimeSettings.fromEnvironment(System.getenv(), config.home()), clock);
+            runtime = RuntimeSelection.withNodes(config.runtime(), RuntimeSelection.select(config.runtime(), config.docker(),
+                    dev.roost.runtime.sandbox.SandboxRuntimeSettings.fromEnvironment(System.getenv(), config.home()), clock),
+                    nodeRuntime, System.getenv());
             runtime.ifPresent(closeables::add);
         }
 
@@ -222,6 +230,7 @@ public final class RoostServer implements AutoCloseable {
         closeables.add(workSignal);
         routes.addAll(new TaskRoutes(database, workSignal, config.tasks(), Duration.ofSeconds(15), inference).routes());
         routes.addAll(new NodeJobRoutes(database, jobQueue, workSignal, config.tasks()).routes());
+        routes.addAll(new dev.roost.server.jails.JailRoutes(nodeRuntime).routes());
         dev.roost.gateway.ModelGateway modelGateway = new dev.roost.gateway.ModelGateway(database, secrets, config.gateway(),
                 meters, clock);
         closeables.add(modelGateway); // closed after the HTTP server stops: it writes the usage still queued
@@ -242,7 +251,8 @@ public final class RoostServer implements AutoCloseable {
         routes.addAll(new ConsoleRoutes(apiByKey, consoleFront, consolePages, authRoutes).routes());
 
         http = new HttpApi(routes, database, authenticator, consoleFront, meters, clock, config.bindAddress(), config.port(),
-                config.maxRequestBytes());
+                config.maxRequestBytes(), new dev.roost.server.gateway.GatewayFrontDoor(modelGateway, config.maxRequestBytes(),
+                meters));
         http.start();
         closeables.add(http::stop);
 
@@ -307,6 +317,11 @@ public final class RoostServer implements AutoCloseable {
     /** Where instances run; empty when the server runs none (setting {@code runtime=none}, or no Docker found). */
     public Optional<Runtime> runtime() {
         return runtime;
+    }
+
+    /** Sandboxed instances on joined nodes (also when another runtime is given or selected). */
+    public dev.roost.server.jails.NodeRuntime nodeRuntime() {
+        return nodeRuntime;
     }
 
     /** The reconciler; empty when the server has no runtime. */

@@ -71,6 +71,10 @@ public final class Session implements AutoCloseable {
         return new dev.roost.store.nodes.NodeRepository(handle);
     }
 
+    public dev.roost.store.nodes.NodeJailRepository nodeJails() {
+        return new dev.roost.store.nodes.NodeJailRepository(handle);
+    }
+
     public TemplateRepository templates() {
         return new TemplateRepository(handle);
     }

@@ -62,6 +62,8 @@ public final class NodeAgent {
     private SandboxAvailability availability;
     private TaskWorker worker;
     private EgressProxy proxy;
+    private dev.roost.runtime.sandbox.SandboxRuntimeSettings jailSettings;
+    private volatile JailWorker jails;
     private volatile boolean stopped;
 
     public NodeAgent(String server, Path stateDir, PrintStream log, Clock clock) {
@@ -74,6 +76,33 @@ public final class NodeAgent {
         this.facts = new MachineFacts(stateDir);
         this.log = requireNonNull(log, "log is null");
         this.tasks = requireNonNull(tasks, "tasks is null");
+    }
+
+    /**
+     * Also runs the sandboxed instances the server places on this node, in bubblewrap jails with
+     * these settings (call before {@link #run}).
+     */
+    public NodeAgent withJails(dev.roost.runtime.sandbox.SandboxRuntimeSettings settings) {
+        this.jailSettings = requireNonNull(settings, "settings is null");
+        return this;
+    }
+
+    /**
+     * Jail settings for a node whose state directory is {@code stateDir}: images from
+     * {@code ROOST_SANDBOX_IMAGES} (else the defaults for the state directory), jail state and
+     * secrets always of this node's own (never a server's, whose jails it would take for orphans),
+     * the other {@code ROOST_SANDBOX_*} knobs from the environment.
+     */
+    public static dev.roost.runtime.sandbox.SandboxRuntimeSettings jailSettings(Map<String, String> env, Path stateDir) {
+        var own = dev.roost.runtime.sandbox.SandboxRuntimeSettings.defaults(stateDir.resolve("jails"));
+        var knobs = dev.roost.runtime.sandbox.SandboxRuntimeSettings.fromEnvironment(env, stateDir.resolve("jails"));
+        return new dev.roost.runtime.sandbox.SandboxRuntimeSettings(knobs.images(), own.stateRoot(), own.secretRoot(), knobs.bubblewrap(),
+                knobs.jailUid(), knobs.jailGid(), knobs.cgroupParent(), knobs.logBytes(), knobs.stopGrace(), knobs.defaultMemoryBytes());
+    }
+
+    /** The worker running this node's sandboxed instances, once started. */
+    public java.util.Optional<JailWorker> jails() {
+        return java.util.Optional.ofNullable(jails);
     }
 
     /** Stops the heartbeat loop after the current beat (from another thread). */
@@ -114,6 +143,9 @@ public final class NodeAgent {
         } finally {
             if (worker != null) {
                 worker.close();
+            }
+            if (jails != null) {
+                jails.close();
             }
             if (proxy != null) {
                 proxy.close();
@@ -161,6 +193,7 @@ public final class NodeAgent {
             if (firstBeat) {
                 firstBeat = false;
                 startTasks(answer.path("config"));
+                startJails();
             }
             if (version != appliedVersion) {
                 appliedVersion = version;
@@ -188,7 +221,8 @@ public final class NodeAgent {
         Map<String, Object> caps = new LinkedHashMap<>(facts.capabilities(labels));
         if (tasks.enabled()) {
             if (availability == null) {
-                availability = new BubblewrapSandbox(tasks.sandbox()).probe();
+                // A probe only: no jails kept waiting for it.
+                availability = new BubblewrapSandbox(tasks.sandbox().withWarmJails(0)).probe();
                 if (availability.usable()) {
                     log.println("Sandbox: " + availability.summary());
                 } else {
@@ -229,11 +263,21 @@ public final class NodeAgent {
         }
         BubblewrapSandbox sandbox = proxy == null ? new BubblewrapSandbox(tasks.sandbox())
                 : new BubblewrapSandbox(tasks.sandbox(), proxy);
+        sandbox.probe(); // sets up the waiting jails now, so even the first task starts warm
         worker = new TaskWorker(link, sandbox, TaskWorker.Settings.of(config), log);
         worker.start();
         log.println("Running tasks: up to " + TaskWorker.Settings.of(config).concurrency() + " at once"
                 + (proxy == null ? "" : ", egress through this node's proxy"
                 + (egress.gateway().isPresent() ? " (gateway " + egress.gateway().get() + ")" : "")));
+    }
+
+    private void startJails() {
+        if (jailSettings == null) {
+            return;
+        }
+        JailWorker started = new JailWorker(link, new dev.roost.runtime.sandbox.SandboxRuntime(jailSettings), log);
+        started.start();
+        jails = started;
     }
 
     /** A new config's gatewayUrl (or, without one, the environment's) for the running egress proxy: no restart needed. */

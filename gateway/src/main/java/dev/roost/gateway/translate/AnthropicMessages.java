@@ -52,8 +52,7 @@ final class AnthropicMessages implements Dialect {
         }
         JsonNode given = request.get("messages");
         if (given == null || !given.isArray()) {
-            throw new dev.roost.gateway.GatewayError(dev.roost.core.error.ErrorCode.VALIDATION_FAILED,
-                    "The request needs \"messages\" (an array).");
+            throw Wire.invalid("The request needs \"messages\" (an array).");
         }
         for (JsonNode message : given) {
             String role = text(message, "role");

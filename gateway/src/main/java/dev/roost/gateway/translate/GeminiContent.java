@@ -55,8 +55,7 @@ final class GeminiContent implements Dialect {
         }
         JsonNode contents = request.get("contents");
         if (contents == null || !contents.isArray()) {
-            throw new dev.roost.gateway.GatewayError(dev.roost.core.error.ErrorCode.VALIDATION_FAILED,
-                    "The request needs \"contents\" (an array).");
+            throw Wire.invalid("The request needs \"contents\" (an array).");
         }
         // Function calls may come without ids: they are numbered here, and a function response
         // without an id answers the oldest open call of its name.

@@ -119,6 +119,10 @@ final class Wire {
         return parsed != null && parsed.isObject() ? parsed : object().put("_raw", arguments);
     }
 
+    static GatewayError invalid(String what) {
+        return new GatewayError(ErrorCode.VALIDATION_FAILED, what);
+    }
+
     static GatewayError unsupported(String what) {
         return new GatewayError(ErrorCode.TRANSLATION_UNSUPPORTED, what);
     }

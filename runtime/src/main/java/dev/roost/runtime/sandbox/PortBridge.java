@@ -78,25 +78,8 @@ final class PortBridge implements AutoCloseable {
         }
     }
 
-    /** Copies until end of stream, then half-closes the other side. */
     private static void pump(SocketChannel from, SocketChannel to) {
-        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-        try {
-            while (from.read(buffer) >= 0) {
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    to.write(buffer);
-                }
-                buffer.clear();
-            }
-            to.shutdownOutput();
-        } catch (IOException e) {
-            try {
-                to.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
-        }
+        dev.roost.sandbox.egress.JailForwarder.pump(from, to);
     }
 
     @Override

@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A job's directory on the host: {@code work/} (mounted read-write at {@code /work}, holding the
@@ -29,7 +27,6 @@ import org.slf4j.LoggerFactory;
  * never followed.
  */
 final class JobDirectory {
-    private static final Logger LOG = LoggerFactory.getLogger(JobDirectory.class);
     /** Bounds the walk over {@code out/} however many files a job made. */
     private static final int MAX_ENTRIES_VISITED = 10_000;
 
@@ -180,43 +177,7 @@ final class JobDirectory {
 
     /** Deletes the directory and all in it, whatever modes the job left; never follows links. */
     void delete() {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-                    try {
-                        // A job may leave a directory it made unreadable (chmod 000).
-                        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
-                    } catch (IOException | UnsupportedOperationException e) {
-                        // deleting will say
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("cannot delete the job directory {}: {}", dir, e.toString());
-        }
+        dev.roost.sandbox.FileTree.delete(dir);
     }
 
     private void own(Path p) throws IOException {

@@ -45,7 +45,11 @@ public final class JailForwarder {
         }
     }
 
-    private static void pump(SocketChannel from, SocketChannel to) {
+    /**
+     * Copies {@code from} to {@code to} until end of stream, then half-closes {@code to}; on an
+     * error closes both. Also the relay of the sandbox runtime's port bridge.
+     */
+    public static void pump(SocketChannel from, SocketChannel to) {
         ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
         try {
             while (from.read(buffer) >= 0) {

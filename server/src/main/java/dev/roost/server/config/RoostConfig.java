@@ -50,7 +50,7 @@ public record RoostConfig(
      * work; none when neither), {@code docker}, {@code sandbox} (bubblewrap jails, no daemon),
      * {@code fake} (in memory, for trials and tests) or {@code none} (manifests are stored, nothing runs).
      */
-    public static final java.util.List<String> RUNTIMES = java.util.List.of("auto", "docker", "fake", "none", "sandbox");
+    public static final java.util.List<String> RUNTIMES = java.util.List.of("auto", "docker", "fake", "nodes", "none", "sandbox");
 
     public RoostConfig {
         requireNonNull(home, "home is null");

@@ -41,6 +41,8 @@ public final class ConsoleFront implements BrowserFront {
     public static final String CSRF_HEADER = "X-CSRF-Token";
     public static final Duration IDLE = Duration.ofHours(2);
     public static final Duration LIFETIME = Duration.ofHours(12);
+    /** How stale a session's last-seen time may get before a request writes it again (the store keeps the same step). */
+    static final Duration TOUCH_AFTER = Duration.ofMinutes(1);
     static final String SESSION_ATTRIBUTE = "roost.console.session";
 
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -78,7 +80,10 @@ public final class ConsoleFront implements BrowserFront {
         if (user == null) {
             return Optional.empty();
         }
-        s.consoleSessions().touch(stored.id(), now);
+        if (stored.lastSeenAt().isBefore(now.minus(TOUCH_AFTER))) {
+            // Idle time is counted in minutes: most requests need no write (and no round trip) for it.
+            s.consoleSessions().touch(stored.id(), now);
+        }
         ctx.attribute(SESSION_ATTRIBUTE, stored);
         return Optional.of(new Principal(user.id(), user.username(), user.serverAdmin(), Principal.Method.CONSOLE_SESSION,
                 null, null));

@@ -72,6 +72,9 @@ public final class ConsoleRoutes {
         routes.addAll(new InstancePages(console).routes());
         routes.addAll(new WizardPages(console).routes());
         routes.addAll(new WorkspacePages(console).routes());
+        routes.addAll(new TaskPages(console).routes());
+        routes.addAll(new GatewayPages(console).routes());
+        routes.addAll(new NodePages(console).routes());
         return routes;
     }
 

@@ -8,6 +8,9 @@ import dev.roost.core.manifest.ManifestFormats;
 import dev.roost.core.workspace.Role;
 import dev.roost.server.audit.AuditRoutes.AuditEntry;
 import dev.roost.server.audit.AuditRoutes.AuditPage;
+import dev.roost.server.gateway.GatewayAdminRoutes.KeyView;
+import dev.roost.server.gateway.GatewayAdminRoutes.UsageReport;
+import dev.roost.server.gateway.GatewayAdminRoutes.UsageRow;
 import dev.roost.server.http.Access;
 import dev.roost.server.http.ApiRoute;
 import dev.roost.server.http.Call;
@@ -44,6 +47,8 @@ final class InstancePages {
     private static final Set<String> ACTIONS = Set.of("start", "stop", "restart");
     /** Rows per page of the list: keeps a page light with thousands of instances. */
     static final int PAGE_SIZE = 100;
+    /** Versions the instance page lists before "show all". */
+    static final int VERSIONS_SHOWN = 20;
     static final List<String> STATUSES = List.of("RUNNING", "DEGRADED", "STOPPED", "DOWN", "CREATING", "DELETING");
     private static final Map<String, String> NOTICES = Map.of(
             "created", "Instance created. The reconciler starts it now; its status updates here by itself.",
@@ -73,6 +78,8 @@ final class InstancePages {
                 ApiRoute.get(one + "/events-timeline", viewer, "Console: deployment events of an instance (refreshed live)",
                         this::eventsFragment),
                 ApiRoute.get(one + "/diff", viewer, "Console: two versions side by side", this::diff),
+                ApiRoute.get(one + "/gateway-use", viewer, "Console: an instance's gateway keys and usage (loaded after the page)",
+                        this::gatewayFragment),
                 ApiRoute.get(one + "/edit", operator, "Console: the manifest editor", this::editForm),
                 ApiRoute.post(one + "/edit", operator, "Console: save an edited manifest as a new version", this::save),
                 ApiRoute.post(one + "/actions/{action}", operator, "Console: start, stop or restart", this::action),
@@ -133,46 +140,33 @@ final class InstancePages {
             return "q=" + Html.url(q) + "&environment=" + Html.url(environment) + "&status=" + Html.url(status) + "&page=" + onPage;
         }
 
-        boolean matches(InstanceSummary i) {
-            if (!status.isEmpty() && !i.status().equals(status)) {
-                return false;
-            }
-            if (q.isEmpty()) {
-                return true;
-            }
-            String needle = q.toLowerCase(Locale.ROOT);
-            return i.name().toLowerCase(Locale.ROOT).contains(needle) || i.image().toLowerCase(Locale.ROOT).contains(needle)
-                    || i.labels().entrySet().stream().anyMatch(e -> (e.getKey() + "=" + e.getValue()).toLowerCase(Locale.ROOT)
-                    .contains(needle));
-        }
     }
 
-    /** The table, wrapped in the element that polls for its own refresh every few seconds. */
-    @SuppressWarnings("unchecked")
+    /**
+     * The table, wrapped in the element that polls for its own refresh every few seconds. The
+     * search, the counts and the page are answered by SQL (no instance row beyond the page leaves
+     * the database), under the same rule as the API's list: a member of the workspace.
+     */
     private Html table(Call call, Filter filter) throws Exception {
-        List<InstanceSummary> all = new ArrayList<>();
-        String after = null;
-        do {
-            Map<String, String> query = new HashMap<>();
-            query.put("limit", "500");
-            if (!filter.environment().isEmpty()) {
-                query.put("environment", filter.environment());
-            }
-            if (after != null) {
-                query.put("after", after);
-            }
-            Page<InstanceSummary> page = (Page<InstanceSummary>) console.call(call, "GET " + API, Map.of(), query, null);
-            all.addAll(page.items());
-            after = page.next();
-        } while (after != null && all.size() < 5000);
-        List<InstanceSummary> matching = all.stream().filter(filter::matches).toList();
-        int pages = Math.max(1, (matching.size() + PAGE_SIZE - 1) / PAGE_SIZE);
-        int page = Math.min(filter.page(), pages);
-        List<InstanceSummary> shown = matching.subList((page - 1) * PAGE_SIZE, Math.min(matching.size(), page * PAGE_SIZE));
-        Map<String, Instant> observed = call.session().instances().observedAt(call.workspace().id());
+        var instances = call.session().instances();
+        var search = new dev.roost.store.instances.InstanceRepository.Search(filter.environment(), filter.status(), filter.q());
+        int page = filter.page();
+        var found = instances.search(call.workspace().id(), search, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+        var counts = found.count();
+        int pages = (int) Math.max(1, (counts.matching() + PAGE_SIZE - 1) / PAGE_SIZE);
+        if (page > pages) { // past the end (instances went away, or a hand-made address): the last page
+            page = pages;
+            found = instances.search(call.workspace().id(), search, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+            counts = found.count();
+        }
+        List<InstanceSummary> shown = found.items().stream().map(f -> InstanceSummary.of(f.instance())).toList();
+        Map<String, Instant> observed = new HashMap<>();
+        found.items().stream().filter(f -> f.observedAt() != null).forEach(f -> observed.put(f.instance().name(), f.observedAt()));
+        long total = counts.total();
+        long matchingCount = counts.matching();
         String base = Console.base(call);
         Html content;
-        if (all.isEmpty()) {
+        if (total == 0) {
             content = console.may(call, "POST " + API)
                     ? Html.of("""
                             <div class="empty"><h2>No instances yet</h2>
@@ -185,7 +179,7 @@ final class InstancePages {
                             instance; you will see it here.</p></div>""");
         } else if (shown.isEmpty()) {
             content = Html.of("<div class=\"empty\"><p>No instance matches these filters.</p><p><a href=\"{}/instances\">Show all {} instances</a></p></div>",
-                    Html.raw(base), all.size());
+                    Html.raw(base), total);
         } else {
             content = Html.of("""
                     <div class="table-wrap"><table class="instances">
@@ -193,12 +187,12 @@ final class InstancePages {
                     <thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Environment</th>
                     <th scope="col">Labels</th><th scope="col">Image</th><th scope="col">Version</th><th scope="col">Last reconcile</th></tr></thead>
                     <tbody>{}</tbody></table></div>
-                    <p class="hint">{} of {} instances{} · updated {}</p>{}""", shown.size(), matching.size(),
+                    <p class="hint">{} of {} instances{} · updated {}</p>{}""", shown.size(), matchingCount,
                     Html.each(shown, i -> Html.of("""
                             <tr><td><a href="{}/instances/{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>
                             <td>{}</td><td>{}</td></tr>""", Html.raw(base), Html.url(i.name()), i.name(), Pages.pill(i.status()),
                             i.environment(), labels(i.labels()), i.image(), i.version(), Pages.time(observed.get(i.name())))),
-                    matching.size(), all.size(), pages == 1 ? "" : " · page " + page + " of " + pages + ", rows " + ((page - 1) * PAGE_SIZE + 1)
+                    matchingCount, total, pages == 1 ? "" : " · page " + page + " of " + pages + ", rows " + ((page - 1) * PAGE_SIZE + 1)
                             + " to " + ((page - 1) * PAGE_SIZE + shown.size()), Pages.time(call.now()),
                     pages == 1 ? Html.EMPTY : Html.of("<nav class=\"pager\" aria-label=\"Pages\">{}{}</nav>",
                             page > 1 ? Html.of("<a href=\"{}/instances?{}\">Previous page</a> ", Html.raw(base), filter.query(page - 1))
@@ -273,7 +267,14 @@ final class InstancePages {
                 i.rollout().failure() == null ? "notice" : "error", i.rollout().version(), Pages.time(i.rollout().startedAt()),
                 i.rollout().failure() == null ? "" : ": " + i.rollout().failure());
 
-        Html versionRows = Html.each(versions.reversed(), v -> Html.of("""
+        // The newest versions first; a long history is cut to keep the page light, with a link to all of it.
+        boolean allVersions = call.query("versions").filter("all"::equals).isPresent();
+        List<VersionView> newestFirst = versions.reversed();
+        List<VersionView> shownVersions = allVersions ? newestFirst : newestFirst.subList(0, Math.min(VERSIONS_SHOWN, newestFirst.size()));
+        Html moreVersions = shownVersions.size() == versions.size() ? Html.EMPTY
+                : Html.of("<p class=\"hint\">The newest {} of {} versions. <a href=\"{}?versions=all#versions\">Show all {} versions</a></p>",
+                        shownVersions.size(), versions.size(), Html.raw(base), versions.size());
+        Html versionRows = Html.each(shownVersions, v -> Html.of("""
                 <tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="row-actions">{}{}</td></tr>""",
                 v.version(), v.current() ? Html.raw(" <span class=\"label\">current</span>") : Html.EMPTY,
                 Pages.time(v.createdAt()), v.createdBy(), v.source(),
@@ -292,17 +293,58 @@ final class InstancePages {
                 {}
                 <section aria-labelledby="overview"><h2 id="overview">Overview</h2>
                 <div id="overview-live" hx-get="{}" hx-trigger="every 5s" hx-select="#overview-live" hx-swap="outerHTML">{}</div></section>
+                <section aria-labelledby="gateway-use"><h2 id="gateway-use">Model gateway</h2>{}</section>
                 <section aria-labelledby="versions"><h2 id="versions">Manifest versions</h2>
                 <div class="table-wrap"><table><thead><tr><th scope="col">Version</th><th scope="col">Created</th><th scope="col">By</th>
                 <th scope="col">Source</th><th scope="col">Tags</th><th scope="col">Actions</th></tr></thead><tbody>{}</tbody></table></div>
-                </section>
+                {}</section>
                 <section aria-labelledby="events"><h2 id="events">Deployment events</h2>{}</section>
                 <section aria-labelledby="audit"><h2 id="audit">Audit timeline</h2>{}</section>
                 <section aria-labelledby="manifest"><h2 id="manifest">Current manifest</h2><pre class="code">{}</pre></section>""",
                 Html.raw(Console.base(call)), i.name(), Pages.pill(i.status()), notice,
-                Html.each(actions, a -> a), rollout, Html.raw(base), overview, versionRows, events(call, i.name()), audit(call, i.name()),
+                Html.each(actions, a -> a), rollout, Html.raw(base), overview,
+                Html.of("""
+                        <div id="instance-gateway" hx-get="{}/gateway-use" hx-trigger="load" hx-swap="outerHTML">
+                        <p class="muted"><a href="{}/gateway-use">Show its gateway keys and usage</a></p></div>""", Html.raw(base), Html.raw(base)),
+                versionRows, moreVersions, events(call, i.name()),
+                audit(call, i.name()),
                 ManifestFormats.toYaml(detail.manifest()));
         return console.page(call, "instances", i.name(), body);
+    }
+
+    /**
+     * The instance's gateway keys (name and prefix only, never the key) and its metered use over
+     * the last 30 days, as far as the gateway API knows them; without them, a line that says so.
+     */
+    private Object gatewayFragment(Call call) throws Exception {
+        InstanceDetail detail = (InstanceDetail) console.call(call, "GET " + API + "/{name}", Map.of("name", call.path("name")), Map.of(), null);
+        return Console.fragment(gateway(call, detail.instance().name()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Html gateway(Call call, String name) throws Exception {
+        String keysRoute = "GET /api/v1/workspaces/{ws}/keys";
+        String usageRoute = "GET /api/v1/workspaces/{ws}/usage";
+        if (!console.may(call, keysRoute) || !console.may(call, usageRoute)) {
+            return Html.raw("<p class=\"muted\">The model gateway is not available on this server.</p>");
+        }
+        List<KeyView> keys = ((List<KeyView>) console.call(call, keysRoute, Map.of(), Map.of(), null)).stream()
+                .filter(k -> name.equals(k.instance())).toList();
+        Instant to = call.now().plusSeconds(1);
+        UsageReport usage = (UsageReport) console.call(call, usageRoute, Map.of(), Map.of("groupBy", "instance",
+                "from", to.minus(java.time.Duration.ofDays(30)).toString(), "to", to.toString()), null);
+        UsageRow row = usage.rows().stream().filter(r -> name.equals(r.group().get("instance"))).findFirst().orElse(null);
+        String gatewayPages = Console.base(call) + "/gateway";
+        Html keyList = keys.isEmpty()
+                ? Html.of("<dd>none: this instance has no key of its own{}</dd>", console.may(call, "POST /api/v1/workspaces/{ws}/keys")
+                        ? Html.of(" (<a href=\"{}/keys\">create one for it</a>)", Html.raw(gatewayPages)) : Html.EMPTY)
+                : Html.of("<dd>{}</dd>", Html.each(keys, k -> Html.of("<span class=\"label\">{} <code>{}…</code> {}</span> ", k.name(),
+                        k.prefix(), k.revokedAt() != null ? "revoked" : k.active() ? "active" : "expired")));
+        Html used = row == null ? Html.raw("<dd>no requests in the last 30 days</dd>")
+                : Html.of("<dd>{} requests, {} input and {} output tokens, {} USD{} (<a href=\"{}/usage\">all usage</a>)</dd>",
+                        UsageChart.group(row.requests()), UsageChart.group(row.inputTokens()), UsageChart.group(row.outputTokens()),
+                        row.costUsd(), row.errors() == 0 ? "" : ", " + row.errors() + " errors", Html.raw(gatewayPages));
+        return Html.of("<dl class=\"facts\" id=\"instance-gateway\"><dt>Key</dt>{}<dt>Use, last 30 days</dt>{}</dl>", keyList, used);
     }
 
     private Object eventsFragment(Call call) throws Exception {

@@ -61,10 +61,15 @@ public final class Pages {
         Html nav = Html.EMPTY;
         if (frame.workspace() != null) {
             String base = "/console/w/" + Html.url(frame.workspace());
-            nav = Html.of("<nav aria-label=\"Workspace\">{}{}{}</nav>",
+            nav = Html.of("<nav aria-label=\"Workspace\">{}{}{}{}{}{}</nav>",
                     navLink(base + "/instances", "Instances", "instances".equals(frame.section())),
+                    navLink(base + "/tasks", "Tasks", "tasks".equals(frame.section())),
+                    navLink(base + "/gateway/keys", "Gateway", "gateway".equals(frame.section())),
                     navLink(base + "/audit", "Audit", "audit".equals(frame.section())),
-                    navLink(base + "/settings", "Settings", "settings".equals(frame.section())));
+                    navLink(base + "/settings", "Settings", "settings".equals(frame.section())),
+                    nodesLink(frame));
+        } else if (frame.principal().serverAdmin()) {
+            nav = Html.of("<nav aria-label=\"Server\">{}</nav>", nodesLink(frame));
         }
         Html who = Html.of("""
                 <form class="signout" method="post" action="/console/logout">
@@ -73,6 +78,11 @@ public final class Pages {
                 frame.csrf(), frame.principal().username(),
                 frame.role() == null ? Html.EMPTY : Html.of(" <span class=\"role\">{}</span>", frame.role().name()));
         return Html.of("<header class=\"top\"><a class=\"brand\" href=\"/console\">Roost</a>{}{}{}</header>", switcher, nav, who);
+    }
+
+    /** Nodes serve every workspace: only a server admin manages them. */
+    private static Html nodesLink(Frame frame) {
+        return frame.principal().serverAdmin() ? navLink("/console/nodes", "Nodes", "nodes".equals(frame.section())) : Html.EMPTY;
     }
 
     private static Html navLink(String href, String label, boolean current) {

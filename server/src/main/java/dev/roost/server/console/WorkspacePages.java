@@ -37,7 +37,10 @@ final class WorkspacePages {
                 ApiRoute.post(WS + "/members", Access.workspace(Role.ADMIN), "Console: add a member or change a member's role",
                         this::putMember),
                 ApiRoute.post(WS + "/members/{username}/remove", Access.workspace(Role.ADMIN), "Console: remove a member",
-                        this::removeMember));
+                        this::removeMember),
+                ApiRoute.post(WS + "/secrets", Access.workspace(Role.OPERATOR),
+                        "Console: create or replace a secret (the value is written, never shown)", this::putSecret),
+                ApiRoute.post(WS + "/secrets/{name}/delete", Access.workspace(Role.ADMIN), "Console: delete a secret", this::deleteSecret));
     }
 
     private Object putMember(Call call) throws Exception {
@@ -62,6 +65,33 @@ final class WorkspacePages {
             return settingsPage(call, removed.error().code().httpStatus(), null, removed.error().getMessage());
         }
         return Console.redirect(Console.base(call) + "/settings?notice=removed");
+    }
+
+    private Object putSecret(Call call) throws Exception {
+        String name = Console.form(call, "name").trim();
+        String value = Console.form(call, "value");
+        if (name.isEmpty() || value.isEmpty()) {
+            return settingsPage(call, 400, null, "Give the secret a name and a value (the value is stored encrypted and never shown again).");
+        }
+        Console.Attempt<Object> put = Console.attempt(call, () -> console.call(call, "PUT /api/v1/workspaces/{ws}/secrets/{name}",
+                Map.of("name", name), Map.of(), Map.of("value", value)));
+        if (!put.ok()) {
+            // The value is not put back into the page.
+            return settingsPage(call, put.error().code().httpStatus(), null, put.error().getMessage());
+        }
+        Object answer = put.value();
+        var response = (dev.roost.server.secrets.SecretRoutes.PutResponse) (answer instanceof dev.roost.server.http.Reply r ? r.body() : answer);
+        return Console.redirect(Console.base(call) + "/settings?notice=secret-" + response.outcome().toLowerCase(java.util.Locale.ROOT)
+                + "#secrets");
+    }
+
+    private Object deleteSecret(Call call) throws Exception {
+        Console.Attempt<Object> deleted = Console.attempt(call, () -> console.call(call, "DELETE /api/v1/workspaces/{ws}/secrets/{name}",
+                Map.of("name", call.path("name")), Map.of(), null));
+        if (!deleted.ok()) {
+            return settingsPage(call, deleted.error().code().httpStatus(), null, deleted.error().getMessage());
+        }
+        return Console.redirect(Console.base(call) + "/settings?notice=secret-deleted#secrets");
     }
 
     private Object audit(Call call) throws Exception {
@@ -123,6 +153,10 @@ final class WorkspacePages {
         String notice = switch (call.query("notice").orElse("")) {
             case "member" -> "Member saved.";
             case "removed" -> "Member removed.";
+            case "secret-created" -> "Secret stored.";
+            case "secret-updated" -> "Secret replaced: instances that use it get the new value when they next start.";
+            case "secret-unchanged" -> "The secret already had that value; nothing changed.";
+            case "secret-deleted" -> "Secret deleted.";
             default -> null;
         };
         return settingsPage(call, 200, notice, null);
@@ -155,13 +189,31 @@ final class WorkspacePages {
                 <label for="new-member">Add a user</label><input id="new-member" name="username" required>
                 <label for="new-role">as</label><select id="new-role" name="role">{}</select>
                 <button type="submit" class="secondary">Add member</button></form>""", Html.raw(base), csrf, roleOptions(Role.VIEWER));
+        boolean writeSecrets = console.may(call, "PUT /api/v1/workspaces/{ws}/secrets/{name}");
+        boolean deleteSecrets = console.may(call, "DELETE /api/v1/workspaces/{ws}/secrets/{name}");
         Html secretRows = secrets.isEmpty()
-                ? Html.raw("<p class=\"empty\">No secrets yet. The create wizard stores the ones a template needs; or run <code>roost secret set NAME</code>.</p>")
+                ? Html.raw("<p class=\"empty\">No secrets yet. The create wizard stores the ones a template needs; add one below, or run <code>roost secret set NAME</code>.</p>")
                 : Html.of("""
                         <div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Version</th><th scope="col">Updated</th>
-                        <th scope="col">Used by</th></tr></thead><tbody>{}</tbody></table></div>""",
-                        Html.each(secrets, s -> Html.of("<tr><td><code>{}</code></td><td>{}</td><td>{} by {}</td><td>{}</td></tr>", s.name(),
-                                s.version(), Pages.time(s.updatedAt()), s.updatedBy(), s.usedBy().isEmpty() ? "—" : String.join(", ", s.usedBy()))));
+                        <th scope="col">Used by</th>{}</tr></thead><tbody>{}</tbody></table></div>""",
+                        writeSecrets || deleteSecrets ? Html.raw("<th scope=\"col\">Actions</th>") : Html.EMPTY,
+                        Html.each(secrets, s -> Html.of("<tr><td><code>{}</code></td><td>{}</td><td>{} by {}</td><td>{}</td>{}</tr>", s.name(),
+                                s.version(), Pages.time(s.updatedAt()), s.updatedBy(), s.usedBy().isEmpty() ? "—" : String.join(", ", s.usedBy()),
+                                !(writeSecrets || deleteSecrets) ? Html.EMPTY : Html.of("<td class=\"row-actions\">{}{}</td>",
+                                        !writeSecrets ? Html.EMPTY : InstancePages.confirmWith(base + "/secrets", csrf, "Replace",
+                                                "New value for " + s.name() + " (instances using it get it when they next start):",
+                                                "Replace " + s.name(), false, Html.of("<input type=\"hidden\" name=\"name\" value=\"{}\">"
+                                                        + "<label for=\"value-{}\">Value</label> <input id=\"value-{}\" name=\"value\" type=\"password\" "
+                                                        + "autocomplete=\"new-password\" required>", s.name(), s.name(), s.name())),
+                                        !deleteSecrets || !s.usedBy().isEmpty() ? Html.EMPTY : InstancePages.confirm(base + "/secrets/"
+                                                + Html.url(s.name()) + "/delete", csrf, "Delete", "Delete secret " + s.name()
+                                                + " for good? Its value cannot be recovered.", "Delete " + s.name(), true)))));
+        Html addSecret = !writeSecrets ? Html.EMPTY : Html.of("""
+                <form method="post" action="{}/secrets" class="filters" autocomplete="off">
+                <input type="hidden" name="csrf" value="{}">
+                <label for="new-secret">Secret name</label><input id="new-secret" name="name" required placeholder="openai-api-key">
+                <label for="new-secret-value">Value</label><input id="new-secret-value" name="value" type="password" autocomplete="new-password" required>
+                <button type="submit" class="secondary">Store secret</button></form>""", Html.raw(base), csrf);
         Html body = Html.of("""
                 <h1>Settings of {}</h1>
                 {}{}
@@ -174,12 +226,12 @@ final class WorkspacePages {
                 <tbody>{}</tbody></table></div>{}
                 <p class="hint">Viewers read; operators create, change, start and stop instances; admins also delete and manage members;
                 owners also manage admins.</p></section>
-                <section aria-labelledby="secrets"><h2 id="secrets">Secrets</h2><p class="hint">Names and metadata only: values are never shown.</p>{}</section>""",
+                <section aria-labelledby="secrets"><h2 id="secrets">Secrets</h2><p class="hint">Names and metadata only: values are written, never shown.</p>{}{}</section>""",
                 ws.displayName(), notice == null ? Html.EMPTY : Html.of("<p class=\"notice\" role=\"status\">{}</p>", notice),
                 error == null ? Html.EMPTY : Html.of("<p class=\"error\" role=\"alert\">{}</p>", error),
                 ws.plan(), ws.quotaSource(), String.join(", ", ws.environments()), bars,
                 q.maxCpuPerInstance(), q.maxMemoryPerInstance(),
-                manage ? Html.raw("<th scope=\"col\">Actions</th>") : Html.EMPTY, memberRows, addMember, secretRows);
+                manage ? Html.raw("<th scope=\"col\">Actions</th>") : Html.EMPTY, memberRows, addMember, secretRows, addSecret);
         return console.page(call, status, "settings", "Settings", body);
     }
 

@@ -63,6 +63,16 @@ public final class HttpApi {
     /** With a {@link BrowserFront} (may be null) for the routes under its prefix: the web console. */
     public HttpApi(List<ApiRoute> routes, Database database, Authentication authenticator, BrowserFront browser,
             MeterRegistry meters, Clock clock, String host, int port, long maxRequestBytes) {
+        this(routes, database, authenticator, browser, meters, clock, host, port, maxRequestBytes, null);
+    }
+
+    /**
+     * With a Jetty handler (may be null) that sees every request before the routes do and
+     * passes on what it does not answer itself: the model gateway's data plane.
+     */
+    public HttpApi(List<ApiRoute> routes, Database database, Authentication authenticator, BrowserFront browser,
+            MeterRegistry meters, Clock clock, String host, int port, long maxRequestBytes,
+            org.eclipse.jetty.server.Handler.Singleton front) {
         this.browser = browser;
         this.routes = List.copyOf(routes);
         this.database = requireNonNull(database, "database is null");
@@ -79,6 +89,12 @@ public final class HttpApi {
             config.http.generateEtags = false;
             config.startup.showJavalinBanner = false;
             config.router.ignoreTrailingSlashes = true;
+            if (front != null) {
+                config.jetty.modifyServer(server -> server.insertHandler(front));
+            }
+            // Jetty's per-connection cache of header lines costs about 64 KiB on every keep-alive connection
+            // that sends a cacheable header; with hundreds of agents connected that is a heap of its own.
+            config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));
             for (ApiRoute route : this.routes) {
                 config.routes.addHttpHandler(route.method(), route.path(), ctx -> handle(route, ctx));
             }

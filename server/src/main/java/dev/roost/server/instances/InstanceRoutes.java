@@ -61,10 +61,12 @@ public final class InstanceRoutes {
     }
 
     /**
+     * {@code nodes}: the joined nodes its sandboxed replicas run on (empty when none runs on a node).
      * {@code gatewayKey}: the instance's own gateway virtual key as listed (never the key), when it
      * has one (its manifest names models and its runtime gives it a path to the gateway).
      */
-    public record InstanceDetail(InstanceView instance, Map<String, Integer> tags, JsonNode manifest, GatewayKeyView gatewayKey) {
+    public record InstanceDetail(InstanceView instance, Map<String, Integer> tags, JsonNode manifest, List<String> nodes,
+            GatewayKeyView gatewayKey) {
     }
 
     /** An instance's managed gateway key: id, display prefix, allowlist (empty: every model), budget. */
@@ -196,7 +198,7 @@ public final class InstanceRoutes {
                 .map(k -> new GatewayKeyView(k.keyId(), k.prefix(), k.models(), k.budget() == null ? null : k.budget().toString()))
                 .orElse(null);
         return new InstanceDetail(InstanceView.of(instance), call.session().manifests().tags(instance.id()),
-                stored(current.manifestJson()), key);
+                stored(current.manifestJson()), dev.roost.server.jails.NodeRuntime.nodeNames(call.session(), instance.id()), key);
     }
 
     private Object delete(Call call) {

@@ -12,7 +12,7 @@ import java.util.Map;
 public record InstanceSummary(String name, String environment, Map<String, String> labels, String image, int version,
         String desiredState, String status, Instant createdAt, Instant updatedAt) {
 
-    static InstanceSummary of(Instance i) {
+    public static InstanceSummary of(Instance i) {
         return new InstanceSummary(i.name(), i.environment(), i.labels(), i.image(), i.currentVersion(), i.desiredState().name(),
                 i.status().name(), i.createdAt(), i.updatedAt());
     }

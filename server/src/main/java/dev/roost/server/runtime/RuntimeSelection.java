@@ -8,6 +8,8 @@ import dev.roost.runtime.docker.DockerSettings;
 import dev.roost.runtime.fake.FakeRuntime;
 import dev.roost.runtime.sandbox.SandboxRuntime;
 import dev.roost.runtime.sandbox.SandboxRuntimeSettings;
+import dev.roost.server.jails.NodeRuntime;
+import dev.roost.server.jails.SandboxPlacement;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +42,10 @@ public final class RuntimeSelection {
             case "fake" -> {
                 log.warn("Using the in-memory fake runtime: instances are simulated (any image \"pulls\"), nothing really runs");
                 yield Optional.of(new FakeRuntime(clock).withAnyImagePullable());
+            }
+            case "nodes" -> {
+                log.info("This server runs no instance itself (runtime=nodes): sandboxed instances run on joined nodes");
+                yield Optional.empty();
             }
             case "none" -> {
                 log.info("No runtime (runtime=none): manifests are stored and checked, nothing runs");
@@ -86,6 +92,36 @@ public final class RuntimeSelection {
             }
             default -> throw new IllegalArgumentException("unknown runtime " + setting);
         };
+    }
+
+    /**
+     * Adds sandboxed instances on joined nodes to a selected runtime: {@code spec.runtime.kind:
+     * sandbox} then goes to a {@link SandboxPlacement} of the server's own jails (when it has them)
+     * and the nodes, per {@code ROOST_SANDBOX_PLACEMENT} (auto, nodes, local; default auto).
+     * {@code none} and {@code fake} stay as they are.
+     */
+    public static Optional<Runtime> withNodes(String setting, Optional<Runtime> selected, NodeRuntime nodes, Map<String, String> env) {
+        if (setting.equals("none") || setting.equals("fake")) {
+            return selected;
+        }
+        SandboxPlacement.Mode mode = setting.equals("nodes") ? SandboxPlacement.Mode.NODES
+                : SandboxPlacement.Mode.parse(env.getOrDefault("ROOST_SANDBOX_PLACEMENT", "auto"));
+        if (selected.isEmpty()) {
+            log.info("Instances with spec.runtime.kind sandbox run on joined nodes");
+            return Optional.of(byKind(Map.of(RuntimeSpec.Kind.SANDBOX, new SandboxPlacement(Optional.empty(), nodes, mode)),
+                    RuntimeSpec.Kind.SANDBOX));
+        }
+        if (!(selected.get() instanceof RuntimesByKind byKind)) {
+            return selected;
+        }
+        Map<RuntimeSpec.Kind, Runtime> all = new EnumMap<>(RuntimeSpec.Kind.class);
+        for (RuntimeSpec.Kind kind : RuntimeSpec.Kind.values()) {
+            byKind.runtime(kind).ifPresent(r -> all.put(kind, r));
+        }
+        SandboxPlacement placement = new SandboxPlacement(Optional.ofNullable(all.get(RuntimeSpec.Kind.SANDBOX)), nodes, mode);
+        all.put(RuntimeSpec.Kind.SANDBOX, placement);
+        log.info("Instances with spec.runtime.kind sandbox run on {}", placement.name());
+        return Optional.of(byKind(all, byKind.defaultKind()));
     }
 
     private static Runtime byKind(Map<RuntimeSpec.Kind, Runtime> runtimes, RuntimeSpec.Kind defaultKind) {

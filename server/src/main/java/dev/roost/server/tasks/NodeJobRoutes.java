@@ -278,10 +278,8 @@ public final class NodeJobRoutes {
         String problem = TaskViews.relativePathProblem(upload.path());
         new Checks().that(problem == null, "/path", problem == null ? "" : problem).required("/content", upload.content())
                 .throwIfAny();
-        byte[] content;
-        try {
-            content = Base64.getDecoder().decode(upload.content());
-        } catch (IllegalArgumentException e) {
+        byte[] content = decode(upload.content());
+        if (content == null) {
             throw new RoostException(ErrorCode.VALIDATION_FAILED, "The artifact content is not valid base64.",
                     List.of(new FieldError("/content", "must be base64")));
         }

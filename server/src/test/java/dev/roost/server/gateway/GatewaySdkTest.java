@@ -110,6 +110,7 @@ class GatewaySdkTest {
         alias("only-429", target("limited", "gpt-x"));
         alias("budgeted", target("openai-main", "pricey-model"));
         alias("embedder", target("openai-main", "text-embedding-3-small"));
+        alias("big-embedder", target("openai-main", "big-embedding"));
         alias("drops", target("openai-main", "drops-mid-stream"), target("broken", "never-reached"));
         ok(admin.put("/api/v1/gateway/prices", Map.of("model", "pricey-model", "input", 1000, "output", 1000)));
     }
@@ -140,6 +141,11 @@ class GatewaySdkTest {
                     FakeProvider.sse("response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":"
                             + "\"resp_1\",\"status\":\"completed\",\"usage\":{\"input_tokens\":31,\"output_tokens\":2,"
                             + "\"input_tokens_details\":{\"cached_tokens\":8},\"total_tokens\":33}}}")), 10, -1);
+        }
+        if (r.target().equals("/v1/embeddings") && model.equals("big-embedding")) {
+            String vector = String.join(",", java.util.Collections.nCopies(6000, "0.123456"));
+            return json("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[" + vector
+                    + "]}],\"model\":\"big-embedding\",\"usage\":{\"prompt_tokens\":77,\"total_tokens\":77}}");
         }
         if (r.target().equals("/v1/embeddings")) {
             return json("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":"
@@ -357,6 +363,19 @@ class GatewaySdkTest {
     }
 
     @Test
+    void anAnswerLargerThanTheRelayBufferIsRelayedWholeAndMetered() throws Exception {
+        String key = key(Map.of("name", "big-answer"));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(roost.url()
+                        + "/v1/embeddings")).header("authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"big-embedder\",\"input\":\"hi\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).hasSize(openAiAnswer(new Received("POST", "/v1/embeddings", Map.of(),
+                "{\"model\":\"big-embedding\"}")) instanceof FakeProvider.Json j ? j.body().length() : -1);
+        assertThat(usageRows("big-answer").get(0).path("inputTokens").asLong()).isEqualTo(77);
+    }
+
+    @Test
     void anUpstreamThatDropsMidStreamEndsTheAnswerAndIsRecorded() throws Exception {
         String key = key(Map.of("name", "dropped"));
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(roost.url()
@@ -565,6 +584,46 @@ class GatewaySdkTest {
         JsonNode rows = usageRows("budget-key");
         assertThat(rows.valueStream().filter(r -> r.path("group").path("status").asString().equals("200")).findFirst()
                 .orElseThrow().path("costUsd").asString()).isEqualTo("0.018");
+    }
+
+    @Test
+    void aStreamThatSpendsTheBudgetIsEndedCleanlyMeteredAndTheNextRequestRefused() throws Exception {
+        // 1,000 USD per million tokens: 0.001 USD a token; 0.05 USD buys about 50 tokens of a 200-word answer.
+        String key = key(Map.of("name", "budget-stream", "budget", "0.05USD/total"));
+        FakeProvider long_ = new FakeProvider(r -> new Events(openAiChatStream("metered-stream",
+                java.util.Collections.nCopies(200, "word"), 7, 200), 2, -1));
+        try {
+            ok(admin.post("/api/v1/workspaces/acme/providers", Map.of("name", "metered-stream", "kind", "openai", "baseUrl",
+                    long_.url() + "/v1", "key", "secret:openai-key")));
+            alias("metered", target("metered-stream", "metered-stream"));
+            ok(admin.put("/api/v1/gateway/prices", Map.of("model", "metered-stream", "input", 1000, "output", 1000)));
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(roost.url()
+                            + "/v1/chat/completions")).header("authorization", "Bearer " + key)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"metered\",\"stream\":true,\"messages\":"
+                            + "[{\"role\":\"user\",\"content\":\"go on\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            String body = r.body();
+            long words = body.lines().filter(l -> l.contains("\"content\":\"word\"")).count();
+            assertThat(words).as("the stream was cut short").isBetween(1L, 100L);
+            assertThat(body).as("ended between two events with an error chunk and [DONE]")
+                    .endsWith("\"code\":\"BUDGET_EXCEEDED\"}}\n\ndata: [DONE]\n\n").doesNotContain("\"usage\"");
+            assertThat(body.split("\n\n")).as("whole events only").allSatisfy(event -> assertThat(event)
+                    .matches("data: \\{.*\\}|data: \\[DONE\\]"));
+            assertThat(long_.streamAborted.await(10, TimeUnit.SECONDS)).as("the upstream request was cancelled").isTrue();
+
+            JsonNode row = usageRows("budget-stream").get(0);
+            assertThat(row.path("group").path("status").asString()).isEqualTo("200");
+            assertThat(new java.math.BigDecimal(row.path("costUsd").asString())).as("the estimate reaches the budget")
+                    .isGreaterThanOrEqualTo(new java.math.BigDecimal("0.05"));
+            assertThat(row.path("outputTokens").asLong()).isEqualTo(words + 1); // the role chunk and each word
+
+            OpenAIServiceException e = catchThrowableOfType(OpenAIServiceException.class,
+                    () -> openAi(key).chat().completions().create(chat("metered")));
+            assertThat(e.statusCode()).isEqualTo(402);
+            assertThat(e.code()).contains("BUDGET_EXCEEDED");
+        } finally {
+            long_.close();
+        }
     }
 
     // --- a client that goes away

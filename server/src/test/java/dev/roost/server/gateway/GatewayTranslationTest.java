@@ -134,6 +134,9 @@ class GatewayTranslationTest {
         if (model.equals("limited")) {
             return FakeProvider.openAiError(429, "slow down", Map.of("retry-after", "7"));
         }
+        if (model.equals("long")) {
+            return new Events(FakeProvider.openAiChatStream(model, java.util.Collections.nCopies(200, "word"), 7, 200), 30, -1);
+        }
         if (model.equals("drops")) {
             return new Events(FakeProvider.openAiChatStream(model, List.of("partial", " answer", " cut"), 5, 3), 10, 3);
         }
@@ -367,6 +370,25 @@ class GatewayTranslationTest {
         assertThat(r.headers().firstValue("x-roost-translated")).contains("true");
         assertThat(r.body()).contains("event: message_start").contains("\"text\":\"partial\"")
                 .doesNotContain("message_stop").doesNotContain(" cut");
+    }
+
+    @Test
+    void aClientThatLeavesATranslatedStreamIsMeteredAndTheUpstreamRequestCancelled() throws Exception {
+        alias("long-local", "local-llm", "long");
+        openai.streamAborted = new java.util.concurrent.CountDownLatch(1);
+        java.net.http.HttpResponse<java.io.InputStream> r = java.net.http.HttpClient.newHttpClient().send(java.net.http
+                .HttpRequest.newBuilder(java.net.URI.create(roost.url() + "/v1/messages")).header("x-api-key", key("an-leaves"))
+                .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"long-local\",\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"hi\"}]}")).build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(new String(r.body().readNBytes(300), java.nio.charset.StandardCharsets.UTF_8)).contains("message_start");
+        r.body().close();
+        assertThat(openai.streamAborted.await(10, java.util.concurrent.TimeUnit.SECONDS))
+                .as("the upstream request was cancelled").isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                GatewayUsage.rows(roost, admin, "an-leaves").valueStream().map(x -> x.path("group").path("status").asString()))
+                .containsExactly("499"));
     }
 
     // --- OpenAI SDK → Anthropic provider

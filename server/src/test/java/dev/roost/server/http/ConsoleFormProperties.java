@@ -27,7 +27,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  */
 class ConsoleFormProperties {
     private static final List<String> FIELDS = List.of("manifest", "to", "username", "role", "template", "name", "environment",
-            "p.image", "p.tokenSecret", "secretValue.tokenSecret", "password", "next");
+            "p.image", "p.tokenSecret", "secretValue.tokenSecret", "password", "next", "value", "mode", "commands", "script", "prompt",
+            "timeoutSeconds", "memoryMiB", "cpuMillis", "maxAttempts", "egressAllow", "idempotencyKey", "models", "rpm", "tpm", "budget",
+            "expires", "instance", "kind", "baseUrl", "keyValue", "keySecret", "alias", "targets", "ttl", "uses");
     private static TestRoost roost;
     private static List<ApiRoute> formRoutes;
 
@@ -67,7 +69,7 @@ class ConsoleFormProperties {
         admin.setCookie("roost_console_login", admin.csrf());
         Map<String, Long> before = StateSnapshot.take(roost.server().database());
         String path = attempt.route().path().replace("{ws}", "acme").replace("{name}", "hello").replace("{action}", "restart")
-                .replace("{username}", "someone");
+                .replace("{username}", "someone").replace("{id}", java.util.UUID.randomUUID().toString()).replace("{alias}", "fast");
         ConsoleClient.Response r = admin.post(path, attempt.fields());
         assertThat(r.status()).as("%s -> %s", attempt, r.body()).isLessThan(500);
         if (r.status() >= 400) {
@@ -86,7 +88,8 @@ class ConsoleFormProperties {
         Arbitrary<String> values = Arbitraries.oneOf(JsonArbitraries.hostileStrings(),
                 Arbitraries.strings().ofMaxLength(40),
                 Arbitraries.of("1", "0", "OPERATOR", "OWNER", "telegram-bot", "dev", "hello", "someone", "x: 1",
-                        "registry.example/bot:latest", "/console", "//evil.example"));
+                        "registry.example/bot:latest", "/console", "//evil.example", "commands", "script", "prompt", "echo 'hi",
+                        "openai", "openai gpt-4o-mini", "20USD/month", "1h", "-1", "99999999999"));
         Arbitrary<Map<String, String>> fields = Arbitraries.subsetOf(FIELDS).flatMap(chosen -> {
             List<Arbitrary<Map.Entry<String, String>>> entries = chosen.stream()
                     .map(name -> values.map(v -> Map.entry(name, v.replace("\u0000", "")))).toList();

@@ -168,6 +168,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST /api/v1/nodes/self/heartbeat", NODE_ONLY);
         EXPECTED.put("GET /api/v1/nodes", SERVER_ADMIN);
         EXPECTED.put("GET /api/v1/nodes/{id}", SERVER_ADMIN);
+        EXPECTED.put("GET /api/v1/nodes/{id}/instances", SERVER_ADMIN);
         EXPECTED.put("PUT /api/v1/nodes/{id}/config", SERVER_ADMIN);
         EXPECTED.put("POST /api/v1/nodes/{id}/cordon", SERVER_ADMIN);
         EXPECTED.put("POST /api/v1/nodes/{id}/uncordon", SERVER_ADMIN);
@@ -188,6 +189,8 @@ class RouteAuthorizationTest {
         EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/artifacts", NODE_ONLY);
         EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/complete", NODE_ONLY);
         EXPECTED.put("POST /api/v1/nodes/self/jobs/{id}/fail", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jails/sync", NODE_ONLY);
+        EXPECTED.put("POST /api/v1/nodes/self/jails/calls/{id}", NODE_ONLY);
 
         EXPECTED.put("GET " + S, VIEWER);
         EXPECTED.put("GET " + S + "/{name}", VIEWER);
@@ -236,6 +239,7 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET " + C + "/instances/{name}", VIEWER);
         EXPECTED.put("GET " + C + "/instances/{name}/events-timeline", VIEWER);
         EXPECTED.put("GET " + C + "/instances/{name}/diff", VIEWER);
+        EXPECTED.put("GET " + C + "/instances/{name}/gateway-use", VIEWER);
         EXPECTED.put("GET " + C + "/instances/{name}/edit", OPERATOR);
         EXPECTED.put("POST " + C + "/instances/{name}/edit", OPERATOR);
         EXPECTED.put("POST " + C + "/instances/{name}/actions/{action}", OPERATOR);
@@ -250,6 +254,32 @@ class RouteAuthorizationTest {
         EXPECTED.put("GET " + C + "/settings", VIEWER);
         EXPECTED.put("POST " + C + "/members", ADMIN);
         EXPECTED.put("POST " + C + "/members/{username}/remove", ADMIN);
+        EXPECTED.put("POST " + C + "/secrets", OPERATOR);
+        EXPECTED.put("POST " + C + "/secrets/{name}/delete", ADMIN);
+        EXPECTED.put("GET " + C + "/tasks", VIEWER);
+        EXPECTED.put("GET " + C + "/tasks-table", VIEWER);
+        EXPECTED.put("GET " + C + "/tasks/new", OPERATOR);
+        EXPECTED.put("POST " + C + "/tasks", OPERATOR);
+        EXPECTED.put("GET " + C + "/tasks/{id}", VIEWER);
+        EXPECTED.put("GET " + C + "/tasks/{id}/summary", VIEWER);
+        EXPECTED.put("GET " + C + "/tasks/{id}/output/stream", OPERATOR);
+        EXPECTED.put("GET " + C + "/tasks/{id}/artifacts/<path>", OPERATOR);
+        EXPECTED.put("POST " + C + "/tasks/{id}/cancel", OPERATOR);
+        EXPECTED.put("GET " + C + "/gateway", VIEWER);
+        EXPECTED.put("GET " + C + "/gateway/keys", VIEWER);
+        EXPECTED.put("POST " + C + "/gateway/keys", ADMIN);
+        EXPECTED.put("POST " + C + "/gateway/keys/{id}/revoke", ADMIN);
+        EXPECTED.put("GET " + C + "/gateway/providers", VIEWER);
+        EXPECTED.put("POST " + C + "/gateway/providers", ADMIN);
+        EXPECTED.put("POST " + C + "/gateway/providers/{name}/remove", ADMIN);
+        EXPECTED.put("POST " + C + "/gateway/models", ADMIN);
+        EXPECTED.put("POST " + C + "/gateway/models/{alias}/remove", ADMIN);
+        EXPECTED.put("GET " + C + "/gateway/usage", VIEWER);
+        EXPECTED.put("GET /console/nodes", SERVER_ADMIN);
+        EXPECTED.put("GET /console/nodes/{id}", SERVER_ADMIN);
+        EXPECTED.put("POST /console/nodes/{id}/actions/{action}", SERVER_ADMIN);
+        EXPECTED.put("POST /console/nodes/tokens", SERVER_ADMIN);
+        EXPECTED.put("POST /console/nodes/tokens/{id}/revoke", SERVER_ADMIN);
     }
 
     private static TestRoost roost;

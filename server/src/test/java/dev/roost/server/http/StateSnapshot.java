@@ -9,7 +9,8 @@ import java.util.Map;
 final class StateSnapshot {
     private static final List<String> TABLES = List.of("users", "refresh_tokens", "api_tokens", "plans", "workspaces",
             "memberships", "templates", "instances", "manifest_versions", "manifest_tags", "audit_log", "idempotency_keys",
-            "secrets", "deployment_events");
+            "secrets", "deployment_events", "jobs", "task_attachments", "gateway_keys", "gateway_providers", "gateway_model_aliases",
+            "node_join_tokens", "nodes");
 
     private StateSnapshot() {
     }

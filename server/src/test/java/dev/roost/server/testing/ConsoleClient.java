@@ -90,6 +90,11 @@ public final class ConsoleClient {
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
+    /** The Cookie header this client sends, for requests made with another HTTP client (streams). */
+    public String cookieHeader() {
+        return cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("; "));
+    }
+
     public void setCookie(String name, String value) {
         cookies.put(name, value);
     }

@@ -117,6 +117,79 @@ public final class InstanceRepository {
         return q.map((rs, ctx) -> map(rs)).list();
     }
 
+    /**
+     * A list screen's question: live instances of a workspace in one environment and status
+     * (null: any) whose name, image or a {@code key=value} label contains {@code needle}
+     * (case-insensitive; null or empty: any).
+     */
+    public record Search(String environment, String status, String needle) {
+    }
+
+    /** How many live instances match a {@link Search}, and how many the workspace has. */
+    public record SearchCount(long matching, long total) {
+    }
+
+    /** Counts in one pass over the workspace's rows: no row leaves the database. */
+    public SearchCount count(UUID workspaceId, Search search) {
+        Map<String, Object> binds = new java.util.HashMap<>();
+        String where = searchCondition(search, binds);
+        var query = handle.createQuery("SELECT count(*) FILTER (WHERE " + where + ") AS matching, count(*) AS total FROM instances i "
+                + "WHERE i.workspace_id = :ws AND i.deleted_at IS NULL").bind("ws", workspaceId);
+        binds.forEach(query::bind);
+        return query.map((rs, ctx) -> new SearchCount(rs.getLong("matching"), rs.getLong("total"))).one();
+    }
+
+    /** One instance of a search page, with when the reconciler last observed it (null: never). */
+    public record Found(Instance instance, Instant observedAt) {
+    }
+
+    /** A page of a {@link Search} with the counts, from one statement. */
+    public record SearchPage(List<Found> items, SearchCount count) {
+    }
+
+    /**
+     * One page of a {@link Search}, by name, with the number of matches and of live instances
+     * counted in the same statement. A page past the last match is empty, and then the counts
+     * come from {@link #count}.
+     */
+    public SearchPage search(UUID workspaceId, Search search, int offset, int limit) {
+        Map<String, Object> binds = new java.util.HashMap<>();
+        String where = searchCondition(search, binds);
+        var query = handle.createQuery("SELECT " + COLUMNS + ", i.observed_at, count(*) OVER () AS matching, "
+                        + "(SELECT count(*) FROM instances t WHERE t.workspace_id = :ws AND t.deleted_at IS NULL) AS total"
+                        + FROM + "WHERE i.workspace_id = :ws AND i.deleted_at IS NULL AND " + where
+                        + " ORDER BY i.name OFFSET :offset LIMIT :limit")
+                .bind("ws", workspaceId).bind("offset", offset).bind("limit", limit);
+        binds.forEach(query::bind);
+        long[] counts = new long[2];
+        List<Found> items = query.map((rs, ctx) -> {
+            counts[0] = rs.getLong("matching");
+            counts[1] = rs.getLong("total");
+            return new Found(map(rs), Rows.instant(rs, "observed_at"));
+        }).list();
+        return new SearchPage(items, items.isEmpty() ? count(workspaceId, search) : new SearchCount(counts[0], counts[1]));
+    }
+
+    private static String searchCondition(Search search, Map<String, Object> binds) {
+        StringBuilder where = new StringBuilder("TRUE");
+        if (search.environment() != null && !search.environment().isEmpty()) {
+            where.append(" AND i.environment = :environment");
+            binds.put("environment", search.environment());
+        }
+        if (search.status() != null && !search.status().isEmpty()) {
+            where.append(" AND i.status = :status");
+            binds.put("status", search.status());
+        }
+        if (search.needle() != null && !search.needle().isEmpty()) {
+            // '!' escapes LIKE's wildcards: a backslash would confuse the statement parser's quote handling.
+            where.append(" AND (lower(i.name) LIKE :needle ESCAPE '!' OR lower(i.image) LIKE :needle ESCAPE '!'"
+                    + " OR EXISTS (SELECT 1 FROM jsonb_each_text(i.labels) l WHERE lower(l.key || '=' || l.value) LIKE :needle ESCAPE '!'))");
+            String escaped = search.needle().toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_");
+            binds.put("needle", "%" + escaped + "%");
+        }
+        return where.toString();
+    }
+
     /** When the reconciler last observed each live instance of a workspace (absent: never), by name. */
     public Map<String, Instant> observedAt(UUID workspaceId) {
         Map<String, Instant> seen = new java.util.HashMap<>();

@@ -438,6 +438,23 @@ public final class JobRepository {
         return query.map((rs, ctx) -> map(rs)).list();
     }
 
+    /** The job a workspace submitted under {@code idempotencyKey}, if any. */
+    public Optional<Job> findByIdempotencyKey(UUID workspaceId, String idempotencyKey) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM jobs j WHERE j.workspace_id = :w AND j.idempotency_key = :key")
+                .bind("w", workspaceId).bind("key", idempotencyKey)
+                .map((rs, ctx) -> map(rs))
+                .findOne();
+    }
+
+    /** The jobs a lease holder (a node's id) holds now, oldest lease first, at most {@code limit}: what a node runs. */
+    public List<Job> listLeasedBy(String leaseOwner, int limit) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM jobs j WHERE j.state = 'LEASED' AND j.lease_owner = :owner"
+                        + " ORDER BY j.started_at NULLS LAST, j.id LIMIT :limit")
+                .bind("owner", leaseOwner).bind("limit", limit)
+                .map((rs, ctx) -> map(rs))
+                .list();
+    }
+
     /** How many jobs are in each state (every state present, zero when none). */
     public Map<JobState, Long> countByState() {
         Map<JobState, Long> counts = new EnumMap<>(JobState.class);
