@@ -166,7 +166,10 @@ final class InstanceCommands {
             all.set("manifest", readable(detail.path("manifest")));
             all.set("versions", versions);
             all.set("audit", audit.path("items"));
-            connection.printer().print(output.format(), all, () -> render(detail, versions, audit.path("items")));
+            all.set("gatewayKey", detail.path("gatewayKey"));
+            JsonNode usage = instanceUsage(client, workspace, name);
+            all.set("usage", usage);
+            connection.printer().print(output.format(), all, () -> render(detail, versions, audit.path("items"), usage));
             return ExitCodes.OK;
         }
 
@@ -176,7 +179,46 @@ final class InstanceCommands {
             return nodes.isEmpty() ? null : String.join(", ", nodes);
         }
 
-        private String render(JsonNode detail, JsonNode versions, JsonNode audit) {
+        /** The instance's gateway usage this calendar month (UTC), or a missing node when it cannot be read. */
+        private static JsonNode instanceUsage(RoostClient client, String workspace, String name) {
+            String from = java.time.LocalDate.now(java.time.ZoneOffset.UTC).withDayOfMonth(1).atStartOfDay(java.time.ZoneOffset.UTC)
+                    .toInstant().toString();
+            try {
+                JsonNode report = client.get("/api/v1/workspaces/" + RoostClient.segment(workspace) + "/usage"
+                        + new Query().add("groupBy", "instance").add("from", from)).json();
+                for (JsonNode row : report.path("rows")) {
+                    if (name.equals(row.path("group").path("instance").asString(null))) {
+                        return row;
+                    }
+                }
+                return JsonNodeFactory.instance.objectNode().put("requests", 0);
+            } catch (CliException | dev.roost.cli.client.ProblemException e) {
+                return tools.jackson.databind.node.MissingNode.getInstance();
+            }
+        }
+
+        private static String gatewayText(JsonNode key) {
+            if (!key.isObject()) {
+                return "none (spec.model names no models, or the instance has no network path to the gateway)";
+            }
+            List<String> models = new ArrayList<>();
+            key.path("models").forEach(m -> models.add(m.asString()));
+            return key.path("prefix").asString() + "… (own key; models " + (models.isEmpty() ? "any" : String.join(", ", models))
+                    + (key.path("budget").isString() ? "; budget " + key.path("budget").asString() : "") + ")";
+        }
+
+        private static String usageText(JsonNode usage) {
+            if (usage.isMissingNode()) {
+                return "unknown";
+            }
+            if (usage.path("requests").asLong() == 0) {
+                return "no gateway requests this month";
+            }
+            return usage.path("requests").asLong() + " requests this month, " + usage.path("inputTokens").asLong() + " input + "
+                    + usage.path("outputTokens").asLong() + " output tokens, " + usage.path("costUsd").asString("0") + " USD";
+        }
+
+        private String render(JsonNode detail, JsonNode versions, JsonNode audit, JsonNode usage) {
             JsonNode i = detail.path("instance");
             List<String> labels = new ArrayList<>();
             i.path("labels").properties().forEach(e -> labels.add(e.getKey() + "=" + e.getValue().asString()));
@@ -200,6 +242,8 @@ final class InstanceCommands {
                     .add("Tags", String.join(", ", tags))
                     .add("Restarts", i.path("restartCount").asInt())
                     .add("Node", nodes(detail))
+                    .add("Gateway key", gatewayText(detail.path("gatewayKey")))
+                    .add("Model usage", usageText(usage))
                     .add("Created", TimeText.timestamp(i.path("createdAt").asString(null)) + " by " + i.path("createdBy").asString("?"))
                     .add("Updated", TimeText.timestamp(i.path("updatedAt").asString(null)))
                     .render();

@@ -213,6 +213,8 @@ class CliInstanceTest {
                 .containsPattern("Labels:\\s+team=support")
                 .containsPattern("Version:\\s+2")
                 .containsPattern("Tags:\\s+stable=1")
+                .containsPattern("Gateway key:\\s+none \\(spec.model names no models")
+                .containsPattern("Model usage:\\s+no gateway requests this month")
                 .contains("Versions:").containsPattern("\\n  1 +-? +stable")
                 .contains("Recent audit entries:").contains("instance.tag").contains("instance.apply").contains("instance.create");
         JsonNode json = ApiJson.MAPPER.readTree(ok(operator.run("describe", "instance", "described", "-o", "json")).out());

@@ -127,15 +127,15 @@ public final class DeploymentPlanner {
                             "replica " + r + " has more than one container; keeping " + keep.get().containerId()));
                 }
             }
+            // A container of this very version built from another spec (e.g. the instance's gateway key
+            // was replaced) holds the name its successor needs: it goes first, no surge.
+            List<ObservedContainer> sameVersion = old.stream().filter(c -> c.version() == spec.version()).toList();
+            for (ObservedContainer c : sameVersion) {
+                actions.add(new RuntimeAction.RemoveContainer(id, c.containerId(), "replace replica " + r + " of " + version
+                        + ", built from another spec (same version: it cannot run beside its successor)"));
+            }
+            old = old.stream().filter(c -> c.version() != spec.version()).toList();
             if (keep.isEmpty()) {
-                // A container of this very version built from another spec (e.g. the instance's gateway
-                // key was replaced) holds the name its successor needs: it goes first, no surge.
-                List<ObservedContainer> sameVersion = old.stream().filter(c -> c.version() == spec.version()).toList();
-                for (ObservedContainer c : sameVersion) {
-                    actions.add(new RuntimeAction.RemoveContainer(id, c.containerId(), "replace replica " + r + " of " + version
-                            + ", built from another spec (same version: it cannot run beside its successor)"));
-                }
-                old = old.stream().filter(c -> c.version() != spec.version()).toList();
                 if (!sameVersion.isEmpty()) {
                     actions.add(new RuntimeAction.CreateContainer(spec, r, "recreate replica " + r + " of " + version
                             + " from its current spec"));

@@ -60,8 +60,17 @@ public final class InstanceRoutes {
             Map<String, Object> changes, String diff, JsonNode manifest) {
     }
 
-    /** {@code nodes}: the joined nodes its sandboxed replicas run on (empty when none runs on a node). */
-    public record InstanceDetail(InstanceView instance, Map<String, Integer> tags, JsonNode manifest, List<String> nodes) {
+    /**
+     * {@code nodes}: the joined nodes its sandboxed replicas run on (empty when none runs on a node).
+     * {@code gatewayKey}: the instance's own gateway virtual key as listed (never the key), when it
+     * has one (its manifest names models and its runtime gives it a path to the gateway).
+     */
+    public record InstanceDetail(InstanceView instance, Map<String, Integer> tags, JsonNode manifest, List<String> nodes,
+            GatewayKeyView gatewayKey) {
+    }
+
+    /** An instance's managed gateway key: id, display prefix, allowlist (empty: every model), budget. */
+    public record GatewayKeyView(java.util.UUID id, String prefix, List<String> models, String budget) {
     }
 
     public record VersionView(int version, String sha256, String source, List<String> warnings, String createdBy,
@@ -184,8 +193,12 @@ public final class InstanceRoutes {
     private Object get(Call call) {
         Instance instance = find(call);
         ManifestVersion current = call.session().manifests().find(instance.id(), instance.currentVersion()).orElseThrow();
+        GatewayKeyView key = dev.roost.server.gateway.ManagedKeys.instanceKey(call.session(), instance.id())
+                .filter(k -> k.usable(call.now()))
+                .map(k -> new GatewayKeyView(k.keyId(), k.prefix(), k.models(), k.budget() == null ? null : k.budget().toString()))
+                .orElse(null);
         return new InstanceDetail(InstanceView.of(instance), call.session().manifests().tags(instance.id()),
-                stored(current.manifestJson()), dev.roost.server.jails.NodeRuntime.nodeNames(call.session(), instance.id()));
+                stored(current.manifestJson()), dev.roost.server.jails.NodeRuntime.nodeNames(call.session(), instance.id()), key);
     }
 
     private Object delete(Call call) {

@@ -201,7 +201,9 @@ public final class PromptRunner implements AutoCloseable {
     private Answer ask(Lease lease, TaskSpec spec) throws IOException {
         UUID workspaceId = lease.job().workspaceId();
         InferenceReadiness.Status status = readiness.forWorkspace(workspaceId);
-        if (!status.available()) {
+        if (status.defaultModel() == null) {
+            // No default model at all (removed since the prompt was queued): no retry would help. A default
+            // model whose providers seem down is still tried: the gateway's own answer (502, 504) is retried.
             byte[] body = ("{\"error\":{\"code\":\"INFERENCE_UNAVAILABLE\",\"message\":" + Json.encodeToString(status.reason()) + "}}")
                     .getBytes(StandardCharsets.UTF_8);
             return new Answer(503, body, body.length, "INFERENCE_UNAVAILABLE");
@@ -210,7 +212,8 @@ public final class PromptRunner implements AutoCloseable {
             String workspace = s.workspaces().findById(workspaceId).map(w -> w.name()).orElse(workspaceId.toString());
             return keys.tasksKey(s, workspaceId, workspace, "prompt-task-" + lease.jobId(), clock.instant());
         });
-        boolean anthropic = "anthropic".equals(status.format());
+        boolean anthropic = "anthropic".equals(status.format()) || status.format() == null && status.targets().stream()
+                .findFirst().map(t -> "anthropic".equals(t.format())).orElse(false);
         ObjectNode request = Json.MAPPER.createObjectNode();
         request.put("model", InferenceReadiness.DEFAULT_ALIAS);
         if (anthropic) {

@@ -6,7 +6,6 @@ import dev.roost.server.gateway.FakeProvider.Events;
 import dev.roost.server.gateway.FakeProvider.Received;
 import dev.roost.server.testing.ApiClient;
 import dev.roost.server.testing.TestRoost;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -143,25 +141,7 @@ class GeminiCliTest {
     }
 
     /** The CLI, or a skip (a failure when CI says the CLIs must be there). */
-    private static Path findCli() throws IOException {
-        String named = System.getenv("ROOST_GEMINI_CLI");
-        Path cli = named != null && !named.isBlank() ? Path.of(named) : null;
-        if (cli == null) {
-            for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-                Path candidate = dir.resolve(".ci/clients/node_modules/.bin/gemini");
-                if (Files.isExecutable(candidate)) {
-                    cli = candidate;
-                    break;
-                }
-            }
-        }
-        boolean found = cli != null && Files.isExecutable(cli);
-        if (!found && "1".equals(System.getenv("ROOST_REQUIRE_AGENT_CLIS"))) {
-            throw new AssertionError("ROOST_REQUIRE_AGENT_CLIS=1 but the Gemini CLI is not installed: run "
-                    + "npm install --prefix .ci/clients --no-save @google/gemini-cli");
-        }
-        Assumptions.assumeTrue(found, "Gemini CLI not installed: run 'npm install --prefix .ci/clients --no-save "
-                + "@google/gemini-cli' in the repository (as .ci/run does), or set ROOST_GEMINI_CLI");
-        return cli;
+    private static Path findCli() {
+        return AgentClis.find("Gemini", "gemini", "ROOST_GEMINI_CLI");
     }
 }

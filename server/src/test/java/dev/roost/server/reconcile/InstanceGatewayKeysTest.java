@@ -78,6 +78,9 @@ class InstanceGatewayKeysTest {
         assertThat(listed.get("models").toString()).isEqualTo("[\"chat\",\"embed\"]");
         assertThat(listed.get("budget").asString()).contains("5").contains("month");
         assertThat(key).startsWith(listed.get("prefix").asString());
+        JsonNode shown = admin.get(BASE + "bot").json().get("gatewayKey");
+        assertThat(shown.get("prefix").asString()).isEqualTo(listed.get("prefix").asString());
+        assertThat(shown.get("id").asString()).isEqualTo(listed.get("id").asString());
         Response models = gateway(key);
         assertThat(models.status()).as(models.body()).isEqualTo(200);
         assertThat(models.body()).contains("\"chat\"").contains("\"embed\"");
@@ -142,6 +145,7 @@ class InstanceGatewayKeysTest {
         apply("plain", "");
         assertThat(fake.injectedSecret(runningContainer("plain"), "OPENAI_API_KEY")).isEmpty();
         assertThat(fake.environment(runningContainer("plain"))).doesNotContainKey("OPENAI_BASE_URL");
+        assertThat(admin.get(BASE + "plain").json().has("gatewayKey")).isFalse();
 
         apply("offline", "model: {defaultModel: chat}\nnetwork: {egress: NONE}\n");
         assertThat(fake.injectedSecret(runningContainer("offline"), "OPENAI_API_KEY")).isEmpty();
