@@ -54,6 +54,8 @@ public final class GatewayFrontDoor extends Handler.Wrapper {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final ModelGateway gateway;
+    /** The most of a refused body read (and dropped) before answering 413. */
+    private static final long MAX_DISCARDED_BYTES = 32L * 1024 * 1024;
     private final long maxRequestBytes;
     private final MeterRegistry meters;
     private final Map<String, Endpoint> posts = new HashMap<>();
@@ -150,16 +152,34 @@ public final class GatewayFrontDoor extends Handler.Wrapper {
     /** The request's body, or null when it is larger than the server accepts. */
     private byte[] body(Request request) throws IOException {
         long declared = request.getLength();
+        InputStream in = Content.Source.asInputStream(request);
         if (declared > maxRequestBytes) {
+            discard(in);
             return null;
         }
-        InputStream in = Content.Source.asInputStream(request);
         if (declared >= 0) {
             byte[] body = in.readNBytes((int) declared);
             return body.length == declared ? body : java.util.Arrays.copyOf(body, body.length);
         }
         byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
-        return body.length > maxRequestBytes ? null : body;
+        if (body.length > maxRequestBytes) {
+            discard(in);
+            return null;
+        }
+        return body;
+    }
+
+    /**
+     * Reads and drops what is left of a refused body, up to {@link #MAX_DISCARDED_BYTES}, so the client (still
+     * sending) reads the 413 instead of a connection reset; a larger body is cut off by closing the connection.
+     */
+    private static void discard(InputStream in) throws IOException {
+        byte[] sink = new byte[64 * 1024];
+        long left = MAX_DISCARDED_BYTES;
+        int n;
+        while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+            left -= n;
+        }
     }
 
     private static String requestId(Request request) {

@@ -211,10 +211,11 @@ class AuthApiTest {
 
     @Test
     void accessTokensExpire() throws Exception {
-        try (TestRoost shortLived = TestRoost.start(c -> c.withAccessTokenTtl(Duration.ofSeconds(1)))) {
+        // A JWT's expiry is in whole seconds, so a 1 s lifetime may end a few milliseconds after sign-in: 3 s leaves room.
+        try (TestRoost shortLived = TestRoost.start(c -> c.withAccessTokenTtl(Duration.ofSeconds(3)))) {
             ApiClient admin = shortLived.admin();
             assertThat(admin.get("/api/v1/auth/me").status()).isEqualTo(200);
-            Thread.sleep(1_500);
+            Thread.sleep(4_000);
             Response expired = admin.get("/api/v1/auth/me");
             assertThat(expired.status()).isEqualTo(401);
             assertThat(expired.code()).isEqualTo("TOKEN_EXPIRED");
