@@ -153,9 +153,10 @@ public final class EgressSession implements AutoCloseable {
             } else {
                 unlisted++;
             }
+            // Counted node-wide before finish() can wake, so the totals agree with the summary it returns.
+            proxy.count(record);
             lock.notifyAll();
         }
-        proxy.count(record);
         // Where the job went and what came of it; never a path, query or header.
         LOG.info("egress job={} {} {}:{} {} reason={} sent={} received={} ms={}", jobId, record.kind(), record.host(), record.port(),
                 record.decision(), record.reason().code(), record.bytesSent(), record.bytesReceived(), record.duration().toMillis());
